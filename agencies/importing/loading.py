@@ -1,0 +1,415 @@
+"""Storing parsed rows: set-wise through COPY on PostgreSQL, through the ORM elsewhere.
+
+Both loaders follow the same rules, and the tests hold them to identical results:
+the first row of a unique key in a file wins and later ones are duplicates; a
+request whose stored values all equal the new ones is left untouched; a changed
+request is updated and its old and new values are kept as a ServiceRequestChange.
+"""
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from agencies.importing.parsing import COLUMNS
+from agencies.models import (
+    Agency,
+    ComplaintType,
+    ImportRun,
+    ServiceRequest,
+    ServiceRequestChange,
+)
+from agencies.nyc import AGENCY_NAMES
+from agencies.quality import Flag
+from resolutions.legacy import ensure_legacy_descriptions
+
+# The stored fields that an import sets, compared to decide "changed".
+STORED_FIELDS = (
+    "created_at",
+    "closed_at",
+    "due_at",
+    "resolution_updated_at",
+    "status",
+    "agency_id",
+    "agency_name",
+    "complaint_type_id",
+    "descriptor",
+    "additional_details",
+    "location_type",
+    "incident_zip",
+    "incident_address",
+    "street_name",
+    "city",
+    "borough",
+    "community_board",
+    "bbl",
+    "latitude",
+    "longitude",
+    "channel",
+    "resolution_text",
+    "resolution_description_id",
+    "quality_flags",
+    "raw_values",
+)
+_INDEX = {name: position for position, name in enumerate(COLUMNS)}
+
+
+@dataclass
+class LoadResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # (line, unique key)
+    flag_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _agency_name(code: str, published_names: Iterable[str]) -> str:
+    if code in AGENCY_NAMES:
+        return AGENCY_NAMES[code]
+    names = Counter(name for name in published_names if name)
+    return names.most_common(1)[0][0] if names else code
+
+
+class OrmLoader:
+    """Portable loader for SQLite in development; works in batches through the ORM.
+
+    It remembers the keys it has seen to spot repeats within a file, so its memory
+    grows with the file; production imports use PostgresLoader.
+    """
+
+    batch_size = 2000
+
+    def __init__(self, run: ImportRun) -> None:
+        self.run = run
+        self.result = LoadResult()
+        self._seen: set[int] = set()
+        self._pending: list[tuple] = []
+        self._flags: Counter[Flag] = Counter()
+        self._complaint_types: dict[tuple[str, str], int] = {}
+
+    def add(self, line: int, row: tuple) -> None:
+        key = row[0]
+        if key in self._seen:
+            self.result.duplicates.append((line, key))
+            return
+        self._seen.add(key)
+        self._pending.append(row)
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+
+    def finish(self) -> LoadResult:
+        self._flush()
+        self.result.flag_counts = {
+            flag.code: self._flags[flag] for flag in Flag if self._flags[flag]
+        }
+        return self.result
+
+    def _flush(self) -> None:
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        for row in rows:
+            for flag in Flag:
+                if row[_INDEX["quality_flags"]] & flag:
+                    self._flags[flag] += 1
+
+        self._ensure_agencies(rows)
+        self._ensure_complaint_types(rows)
+        descriptions = ensure_legacy_descriptions(
+            (row[_INDEX["agency_id"]], row[_INDEX["resolution_text"]])
+            for row in rows
+            if row[_INDEX["agency_id"]] and row[_INDEX["resolution_text"]]
+        )
+
+        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
+        now = timezone.now()
+        new, changed, changes = [], [], []
+        for row in rows:
+            values = self._stored_values(row, descriptions)
+            current = existing.get(row[0])
+            if current is None:
+                new.append(ServiceRequest(unique_key=row[0], **values))
+                continue
+            diff = {
+                name: [_json_value(getattr(current, name)), _json_value(value)]
+                for name, value in values.items()
+                if getattr(current, name) != value
+            }
+            if not diff:
+                self.result.unchanged += 1
+                continue
+            for name, value in values.items():
+                setattr(current, name, value)
+            current.updated_at = now
+            changed.append(current)
+            changes.append(
+                ServiceRequestChange(
+                    service_request=current, import_run=self.run, changes=diff
+                )
+            )
+
+        ServiceRequest.objects.bulk_create(new)
+        ServiceRequest.objects.bulk_update(changed, [*STORED_FIELDS, "updated_at"])
+        ServiceRequestChange.objects.bulk_create(changes)
+        self.result.inserted += len(new)
+        self.result.updated += len(changed)
+
+    def _stored_values(
+        self, row: tuple, descriptions: dict[tuple[str, str], int]
+    ) -> dict:
+        values = {name: row[_INDEX[name]] for name in STORED_FIELDS if name in _INDEX}
+        agency = row[_INDEX["agency_id"]]
+        values["complaint_type_id"] = self._complaint_types.get(
+            (agency, row[_INDEX["complaint_type_name"]])
+        )
+        values["resolution_description_id"] = descriptions.get(
+            (agency, row[_INDEX["resolution_text"]])
+        )
+        values["raw_values"] = values["raw_values"] or {}
+        return values
+
+    def _ensure_agencies(self, rows: list[tuple]) -> None:
+        published: dict[str, list[str]] = {}
+        for row in rows:
+            if row[_INDEX["agency_id"]]:
+                published.setdefault(row[_INDEX["agency_id"]], []).append(
+                    row[_INDEX["agency_name"]]
+                )
+        known = set(
+            Agency.objects.filter(code__in=published).values_list("code", flat=True)
+        )
+        Agency.objects.bulk_create(
+            Agency(code=code, name=_agency_name(code, names))
+            for code, names in published.items()
+            if code not in known
+        )
+
+    def _ensure_complaint_types(self, rows: list[tuple]) -> None:
+        wanted = {
+            (row[_INDEX["agency_id"]], row[_INDEX["complaint_type_name"]])
+            for row in rows
+            if row[_INDEX["agency_id"]] and row[_INDEX["complaint_type_name"]]
+        } - self._complaint_types.keys()
+        if not wanted:
+            return
+        ComplaintType.objects.bulk_create(
+            [ComplaintType(agency_id=agency, name=name) for agency, name in wanted],
+            ignore_conflicts=True,
+        )
+        for agency, name in wanted:
+            self._complaint_types[(agency, name)] = ComplaintType.objects.get(
+                agency_id=agency, name=name
+            ).pk
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+# -- PostgreSQL ---------------------------------------------------------------
+
+_STAGING_COLUMNS = {
+    "unique_key": "bigint",
+    "created_at": "timestamptz",
+    "closed_at": "timestamptz",
+    "due_at": "timestamptz",
+    "resolution_updated_at": "timestamptz",
+    "status": "text",
+    "agency_id": "text",
+    "agency_name": "text",
+    "complaint_type_name": "text",
+    "descriptor": "text",
+    "additional_details": "text",
+    "location_type": "text",
+    "incident_zip": "text",
+    "incident_address": "text",
+    "street_name": "text",
+    "city": "text",
+    "borough": "text",
+    "community_board": "text",
+    "bbl": "text",
+    "latitude": "double precision",
+    "longitude": "double precision",
+    "channel": "text",
+    "resolution_text": "text",
+    "quality_flags": "integer",
+    "raw_values": "jsonb",
+}
+if tuple(_STAGING_COLUMNS) != COLUMNS:
+    raise ImportError("staging columns must follow parsing.COLUMNS")
+
+
+class PostgresLoader:
+    """Streams rows into a temporary table with COPY, then merges them in SQL.
+
+    Python holds one row at a time, so memory stays flat whatever the file size.
+    Must run inside a transaction: the temporary tables are dropped at commit.
+    """
+
+    def __init__(self, run: ImportRun) -> None:
+        self.run = run
+        self._cursor = connection.cursor()
+        columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_COLUMNS.items())
+        self._cursor.execute(
+            f"CREATE TEMPORARY TABLE import_staging (line integer, {columns}) ON COMMIT DROP"
+        )
+        self._copy_context = self._cursor.copy(
+            f"COPY import_staging (line, {', '.join(COLUMNS)}) FROM STDIN"
+        )
+        self._copy = self._copy_context.__enter__()
+
+    def add(self, line: int, row: tuple) -> None:
+        raw_values = row[-1]
+        self._copy.write_row(
+            (line, *row[:-1], json.dumps(raw_values) if raw_values else None)
+        )
+
+    def finish(self) -> LoadResult:
+        self._copy_context.__exit__(None, None, None)
+        cursor = self._cursor
+        result = LoadResult()
+
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE import_batch ON COMMIT DROP AS
+            SELECT DISTINCT ON (unique_key) * FROM import_staging ORDER BY unique_key, line
+            """
+        )
+        cursor.execute(
+            """
+            SELECT line, unique_key FROM (
+                SELECT line, unique_key,
+                       row_number() OVER (PARTITION BY unique_key ORDER BY line) AS nth
+                FROM import_staging
+            ) numbered
+            WHERE nth > 1 ORDER BY line
+            """
+        )
+        result.duplicates = [(line, key) for line, key in cursor.fetchall()]
+        cursor.execute("ANALYZE import_batch")
+
+        flag_columns = ", ".join(
+            f"count(*) FILTER (WHERE quality_flags & {int(flag)} <> 0)" for flag in Flag
+        )
+        cursor.execute(f"SELECT {flag_columns} FROM import_batch")
+        result.flag_counts = {
+            flag.code: count
+            for flag, count in zip(Flag, cursor.fetchone(), strict=True)
+            if count
+        }
+
+        self._ensure_agencies()
+        cursor.execute(
+            """
+            INSERT INTO agencies_complainttype (agency_id, name)
+            SELECT DISTINCT agency_id, complaint_type_name FROM import_batch
+            WHERE agency_id IS NOT NULL AND complaint_type_name <> ''
+            ON CONFLICT (agency_id, name) DO NOTHING
+            """
+        )
+        self._map_descriptions()
+        inserted, updated = self._merge()
+        result.inserted, result.updated = inserted, updated
+        cursor.execute("SELECT count(*) FROM import_batch")
+        result.unchanged = cursor.fetchone()[0] - inserted - updated
+        return result
+
+    def _ensure_agencies(self) -> None:
+        cursor = self._cursor
+        cursor.execute(
+            """
+            SELECT b.agency_id, array_agg(DISTINCT b.agency_name)
+            FROM import_batch b
+            WHERE b.agency_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM agencies_agency a WHERE a.code = b.agency_id)
+            GROUP BY b.agency_id
+            """
+        )
+        Agency.objects.bulk_create(
+            Agency(code=code, name=_agency_name(code, names))
+            for code, names in cursor.fetchall()
+        )
+
+    def _map_descriptions(self) -> None:
+        cursor = self._cursor
+        cursor.execute(
+            """
+            SELECT DISTINCT agency_id, resolution_text FROM import_batch
+            WHERE agency_id IS NOT NULL AND resolution_text <> ''
+            """
+        )
+        mapping = ensure_legacy_descriptions(cursor.fetchall())
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE import_descriptions (
+                agency_id text, resolution_text text, description_id bigint,
+                PRIMARY KEY (agency_id, resolution_text)
+            ) ON COMMIT DROP
+            """
+        )
+        with cursor.copy(
+            "COPY import_descriptions (agency_id, resolution_text, description_id) FROM STDIN"
+        ) as copy:
+            for (agency, text), description_id in mapping.items():
+                copy.write_row((agency, text, description_id))
+
+    def _merge(self) -> tuple[int, int]:
+        """Record changes, then insert new and update changed requests, in one statement."""
+        old = ", ".join(f"t.{name}" for name in STORED_FIELDS)
+        new = ", ".join(f"s.{name}" for name in STORED_FIELDS)
+        excluded = ", ".join(f"EXCLUDED.{name}" for name in STORED_FIELDS)
+        diff = ", ".join(
+            f"'{name}', CASE WHEN t.{name} IS DISTINCT FROM s.{name} "
+            f"THEN jsonb_build_array(t.{name}, s.{name}) END"
+            for name in STORED_FIELDS
+        )
+        columns = ", ".join(STORED_FIELDS)
+        assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in STORED_FIELDS)
+        self._cursor.execute(
+            f"""
+            WITH source AS (
+                SELECT b.unique_key, b.created_at, b.closed_at, b.due_at,
+                       b.resolution_updated_at, b.status, b.agency_id, b.agency_name,
+                       ct.id AS complaint_type_id, b.descriptor, b.additional_details,
+                       b.location_type, b.incident_zip, b.incident_address, b.street_name,
+                       b.city, b.borough, b.community_board, b.bbl, b.latitude,
+                       b.longitude, b.channel, b.resolution_text,
+                       d.description_id AS resolution_description_id, b.quality_flags,
+                       coalesce(b.raw_values, '{{}}'::jsonb) AS raw_values
+                FROM import_batch b
+                LEFT JOIN agencies_complainttype ct
+                       ON ct.agency_id = b.agency_id AND ct.name = b.complaint_type_name
+                LEFT JOIN import_descriptions d
+                       ON d.agency_id = b.agency_id AND d.resolution_text = b.resolution_text
+            ),
+            changes AS (
+                INSERT INTO agencies_servicerequestchange
+                       (service_request_id, import_run_id, changed_at, changes)
+                SELECT t.unique_key, %(run)s, %(now)s, jsonb_strip_nulls(jsonb_build_object({diff}))
+                FROM source s JOIN agencies_servicerequest t USING (unique_key)
+                WHERE ({old}) IS DISTINCT FROM ({new})
+            ),
+            merged AS (
+                INSERT INTO agencies_servicerequest AS t
+                       (unique_key, {columns}, imported_at, updated_at)
+                SELECT s.unique_key, {new}, %(now)s, %(now)s FROM source s
+                ON CONFLICT (unique_key) DO UPDATE SET {assignments}, updated_at = %(now)s
+                WHERE ({old}) IS DISTINCT FROM ({excluded})
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM merged
+            """,
+            {"run": self.run.pk, "now": timezone.now()},
+        )
+        inserted, updated = self._cursor.fetchone()
+        return inserted, updated

@@ -1,0 +1,349 @@
+"""Turning one published 311 row into the values the importer stores.
+
+Every rule about what a published value means lives here, so the PostgreSQL and
+the generic loaders store exactly the same thing.
+
+Times. NYC publishes local New York time without an offset. A time inside the
+hour that is repeated when clocks fall back in November is read as its first
+occurrence (daylight time) and flagged REPEATED_HOUR. A time inside the hour
+that does not exist when clocks spring forward in March is read with the offset
+in force just before the change (standard time), which lands one hour later on
+the clock (02:30 becomes 03:30 EDT), and flagged SKIPPED_HOUR. A value that
+carries its own offset ("Z", "+00:00", " UTC") is read in that offset.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from agencies.importing.sources import Record
+from agencies.models import ComplaintType, ServiceRequest
+from agencies.quality import Flag
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+# NYC 311 began taking calls in March 2003; nothing real is older.
+EARLIEST_PLAUSIBLE = datetime(2003, 1, 1, tzinfo=UTC)
+# A date more than this far past the import is a typing or export error.
+FUTURE_TOLERANCE = timedelta(days=366)
+
+# Columns in the order loaders receive them, and the fields they fill.
+COLUMNS = (
+    "unique_key",
+    "created_at",
+    "closed_at",
+    "due_at",
+    "resolution_updated_at",
+    "status",
+    "agency_id",
+    "agency_name",
+    "complaint_type_name",
+    "descriptor",
+    "additional_details",
+    "location_type",
+    "incident_zip",
+    "incident_address",
+    "street_name",
+    "city",
+    "borough",
+    "community_board",
+    "bbl",
+    "latitude",
+    "longitude",
+    "channel",
+    "resolution_text",
+    "quality_flags",
+    "raw_values",
+)
+DATE_FIELDS = ("created_at", "closed_at", "due_at", "resolution_updated_at")
+TEXT_FIELDS = (
+    "agency_name",
+    "descriptor",
+    "additional_details",
+    "location_type",
+    "incident_address",
+    "street_name",
+    "city",
+    "community_board",
+    "resolution_text",
+)
+MAX_COMPLAINT_TYPE_LENGTH = ComplaintType._meta.get_field("name").max_length
+
+_US_DATE = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
+)
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+    r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
+)
+_ZIP = re.compile(r"(\d{5})(?:\.0+|-\d{4})?")
+_BBL = re.compile(r"([1-5]\d{9})(?:\.0+)?")
+_UNIQUE_KEY = re.compile(r"\d{1,18}(?:\.0+)?")
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+# The three-digit prefixes of zip codes inside the five boroughs.
+_CITY_ZIP_PREFIXES = frozenset(
+    {"100", "101", "102", "103", "104", "110", "111", "112", "113", "114", "116"}
+)
+_LATITUDE_RANGE = (40.4, 41.0)
+_LONGITUDE_RANGE = (-74.3, -73.6)
+_STATUSES = {status.value.lower(): status.value for status in ServiceRequest.Status}
+_BOROUGHS = {borough.value for borough in ServiceRequest.Borough}
+_CHANNELS = {channel.value for channel in ServiceRequest.Channel}
+
+
+class RejectedRow(ValueError):
+    """The row has no usable unique key and cannot be stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTime:
+    value: datetime | None
+    flags: Flag
+
+
+_NO_TIME = ParsedTime(None, Flag(0))
+
+
+class RowParser:
+    """Parses rows against a fixed "now", caching repeated date strings."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.latest_plausible = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
+        self._times: dict[str, ParsedTime] = {}
+
+    def parse(self, record: Record) -> tuple:
+        values = record.values
+        get = values.get
+        flags = Flag(0)
+        raw: dict[str, str] = {}
+
+        unique_key = parse_unique_key(get("unique_key", ""))
+
+        dates: dict[str, datetime | None] = {}
+        for field in DATE_FIELDS:
+            text = get(field, "").strip()
+            parsed = self.parse_time(text) if text else _NO_TIME
+            dates[field] = parsed.value
+            if parsed.flags:
+                flags |= parsed.flags
+                if parsed.value is None:
+                    raw[field] = text
+
+        created, closed = dates["created_at"], dates["closed_at"]
+        if created and closed and closed < created:
+            flags |= Flag.CLOSED_BEFORE_CREATED
+            raw["closed_at"] = get("closed_at", "").strip()
+            dates["closed_at"] = closed = None
+
+        status_text = get("status", "").strip()
+        status = _STATUSES.get(status_text.lower(), "")
+        if status_text and not status:
+            flags |= Flag.UNKNOWN_STATUS
+            raw["status"] = status_text
+        if status == ServiceRequest.Status.CLOSED and closed is None:
+            flags |= Flag.CLOSED_WITHOUT_DATE
+        elif closed is not None and status and status != ServiceRequest.Status.CLOSED:
+            flags |= Flag.DATE_WITHOUT_CLOSED_STATUS
+
+        agency = get("agency", "").strip().upper()
+        if not agency:
+            flags |= Flag.MISSING_AGENCY
+        complaint_type = get("complaint_type", "").strip()
+        if len(complaint_type) > MAX_COMPLAINT_TYPE_LENGTH:
+            raw["complaint_type"] = complaint_type
+            complaint_type = complaint_type[:MAX_COMPLAINT_TYPE_LENGTH]
+
+        zip_text = get("incident_zip", "").strip()
+        incident_zip = ""
+        if zip_text:
+            match = _ZIP.fullmatch(zip_text)
+            if match is None:
+                flags |= Flag.INVALID_ZIP
+                raw["incident_zip"] = zip_text
+            elif match[1][:3] not in _CITY_ZIP_PREFIXES:
+                flags |= Flag.OUT_OF_CITY_ZIP
+                raw["incident_zip"] = zip_text
+            else:
+                incident_zip = match[1]
+
+        borough_text = get("borough", "").strip()
+        borough = borough_text.upper()
+        if borough not in _BOROUGHS:
+            borough = ""
+            if not borough_text or borough_text.lower() == "unspecified":
+                flags |= Flag.UNSPECIFIED_BOROUGH
+            else:
+                flags |= Flag.INVALID_BOROUGH
+                raw["borough"] = borough_text
+
+        bbl_text = get("bbl", "").strip()
+        bbl = ""
+        if bbl_text:
+            match = _BBL.fullmatch(bbl_text)
+            if match is None:
+                flags |= Flag.INVALID_BBL
+                raw["bbl"] = bbl_text
+            else:
+                bbl = match[1]
+
+        latitude, longitude, coordinate_flags = parse_coordinates(
+            get("latitude", "").strip(),
+            get("longitude", "").strip(),
+            get("location", ""),
+        )
+        if coordinate_flags:
+            flags |= coordinate_flags
+            raw["latitude"] = get("latitude", "").strip()
+            raw["longitude"] = get("longitude", "").strip()
+
+        channel_text = get("channel", "").strip()
+        channel = channel_text.upper()
+        if channel_text and channel not in _CHANNELS:
+            raw["channel"] = channel_text
+            channel = ServiceRequest.Channel.OTHER
+
+        text = {field: get(field, "").strip() for field in TEXT_FIELDS}
+        return (
+            unique_key,
+            dates["created_at"],
+            closed,
+            dates["due_at"],
+            dates["resolution_updated_at"],
+            status,
+            agency or None,
+            text["agency_name"],
+            complaint_type,
+            text["descriptor"],
+            text["additional_details"],
+            text["location_type"],
+            incident_zip,
+            text["incident_address"],
+            text["street_name"],
+            text["city"],
+            borough,
+            text["community_board"],
+            bbl,
+            latitude,
+            longitude,
+            channel,
+            text["resolution_text"],
+            int(flags),
+            raw,
+        )
+
+    def parse_time(self, text: str) -> ParsedTime:
+        parsed = self._times.get(text)
+        if parsed is None:
+            parsed = self._parse_time(text)
+            if len(self._times) > 200_000:
+                self._times.clear()
+            self._times[text] = parsed
+        return parsed
+
+    def _parse_time(self, text: str) -> ParsedTime:
+        try:
+            value, flags = parse_nyc_datetime(text)
+        except ValueError:
+            return ParsedTime(None, Flag.UNPARSEABLE_DATE)
+        if value.year <= 1900 or (value.month, value.day, value.year) == (1, 1, 1970):
+            return ParsedTime(None, Flag.PLACEHOLDER_DATE)
+        if not EARLIEST_PLAUSIBLE <= value <= self.latest_plausible:
+            return ParsedTime(None, Flag.IMPLAUSIBLE_DATE)
+        return ParsedTime(value, flags)
+
+
+def parse_unique_key(text: str) -> int:
+    text = text.strip()
+    if not text:
+        raise RejectedRow("missing unique key")
+    if not _UNIQUE_KEY.fullmatch(text) or int(float(text)) == 0:
+        raise RejectedRow(f"unique key is not a positive whole number: {text[:40]!r}")
+    return int(text.split(".")[0])
+
+
+def parse_nyc_datetime(text: str) -> tuple[datetime, Flag]:
+    """Read a published timestamp as an aware UTC datetime, with any DST flag.
+
+    Raises ValueError for text that is not one of NYC's date formats.
+    """
+    offset = None
+    if match := _US_DATE.fullmatch(text):
+        month, day, year, hour, minute, second, meridiem = match.groups()
+        year_number = int(year) + (2000 if len(year) == 2 else 0)
+        hour_number = int(hour or 0)
+        if meridiem:
+            if not 1 <= hour_number <= 12:
+                raise ValueError(text)
+            hour_number = hour_number % 12 + (12 if meridiem.lower() == "pm" else 0)
+        naive = datetime(
+            year_number,
+            int(month),
+            int(day),
+            hour_number,
+            int(minute or 0),
+            int(second or 0),
+        )
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day, hour, minute, second, offset = match.groups()
+        naive = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+        )
+    else:
+        raise ValueError(text)
+
+    if offset:
+        if offset in ("Z", "UTC"):
+            return naive.replace(tzinfo=UTC), Flag(0)
+        return datetime.fromisoformat(naive.isoformat() + offset).astimezone(UTC), Flag(
+            0
+        )
+    return localize_new_york(naive)
+
+
+def localize_new_york(naive: datetime) -> tuple[datetime, Flag]:
+    """Attach New York time by the rule in this module's docstring."""
+    local = naive.replace(tzinfo=NEW_YORK)
+    flags = Flag(0)
+    # Only 01:00-02:59 in March and November can fall in a repeated or skipped hour.
+    if naive.month in (3, 11) and naive.hour in (1, 2):
+        later = naive.replace(tzinfo=NEW_YORK, fold=1)
+        if local.utcoffset() != later.utcoffset():
+            round_trip = local.astimezone(UTC).astimezone(NEW_YORK).replace(tzinfo=None)
+            flags = Flag.SKIPPED_HOUR if round_trip != naive else Flag.REPEATED_HOUR
+    return local.astimezone(UTC), flags
+
+
+def parse_coordinates(
+    latitude_text: str, longitude_text: str, location_text: str
+) -> tuple[float | None, float | None, Flag]:
+    """Latitude and longitude inside the city, else (None, None) and a flag if given."""
+    if not latitude_text and not longitude_text:
+        # Older exports fill only Location, as "(lat, lon)", WKT "POINT (lon lat)",
+        # GeoJSON or a Python dict; latitude is the number near 40.7 in any order.
+        numbers = [float(number) for number in _DECIMAL.findall(location_text)]
+        latitude = next((n for n in numbers if _within(n, _LATITUDE_RANGE)), None)
+        longitude = next((n for n in numbers if _within(n, _LONGITUDE_RANGE)), None)
+        if latitude is None or longitude is None:
+            return None, None, Flag(0)
+        return latitude, longitude, Flag(0)
+    try:
+        latitude, longitude = float(latitude_text), float(longitude_text)
+    except ValueError:
+        return None, None, Flag.INVALID_COORDINATES
+    if not (
+        _within(latitude, _LATITUDE_RANGE) and _within(longitude, _LONGITUDE_RANGE)
+    ):
+        return None, None, Flag.INVALID_COORDINATES
+    return latitude, longitude, Flag(0)
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]

@@ -1,0 +1,216 @@
+"""Reading NYC 311 exports: CSV or JSON, plain or gzip, any of NYC's header styles.
+
+A source yields one `Record` per row, with values keyed by the importer's field
+names, or a `Reject` for a row that cannot be read as a record at all.
+"""
+
+import csv
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import ijson
+
+# NYC's exports name one column several ways: the portal's titles ("Complaint
+# Type"), the 2026 titles ("Problem (formerly Complaint Type)") and the Socrata
+# API's field names (complaint_type). Headers are folded to lower_snake_case
+# first, so one entry covers a title and its API name.
+HEADER_ALIASES = {
+    "unique_key": "unique_key",
+    "created_date": "created_at",
+    "closed_date": "closed_at",
+    "due_date": "due_at",
+    "resolution_action_updated_date": "resolution_updated_at",
+    "status": "status",
+    "agency": "agency",
+    "agency_name": "agency_name",
+    "complaint_type": "complaint_type",
+    "problem_formerly_complaint_type": "complaint_type",
+    "problem": "complaint_type",
+    "descriptor": "descriptor",
+    "problem_detail_formerly_descriptor": "descriptor",
+    "problem_detail": "descriptor",
+    "additional_details": "additional_details",
+    "descriptor_2": "additional_details",
+    "location_type": "location_type",
+    "incident_zip": "incident_zip",
+    "incident_address": "incident_address",
+    "street_name": "street_name",
+    "city": "city",
+    "borough": "borough",
+    "community_board": "community_board",
+    "bbl": "bbl",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "location": "location",
+    "open_data_channel_type": "channel",
+    "resolution_description": "resolution_text",
+}
+
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+_GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def canonical_field(header: str) -> str | None:
+    folded = _NOT_ALPHANUMERIC.sub("_", header.lstrip("\ufeff").strip().lower()).strip(
+        "_"
+    )
+    return HEADER_ALIASES.get(folded)
+
+
+class SourceError(Exception):
+    """The file as a whole cannot be imported (no unique key column, not CSV/JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    line: int
+    reason: str
+    unique_key: str = ""
+    record: str = ""
+
+
+class Source:
+    """An opened export file. Iterate it for records; `position` is bytes read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self._raw = path.open("rb")
+        compressed = self._raw.read(2) == _GZIP_MAGIC
+        self._raw.seek(0)
+        stream: IO[bytes] = (
+            gzip.GzipFile(fileobj=self._raw) if compressed else self._raw
+        )
+        self._stream = io.BufferedReader(stream)  # type: ignore[arg-type]
+        first = self._stream.peek(64)[:64].removeprefix(_UTF8_BOM).lstrip()[:1]
+        self.is_json = first in (b"[", b"{")
+        self.format = ("json" if self.is_json else "csv") + (
+            "+gzip" if compressed else ""
+        )
+
+    @property
+    def position(self) -> int:
+        return self._raw.tell()
+
+    def close(self) -> None:
+        self._stream.close()
+        self._raw.close()
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[Record | Reject]:
+        return self._json_records() if self.is_json else self._csv_records()
+
+    def _csv_records(self) -> Iterator[Record | Reject]:
+        text = io.TextIOWrapper(
+            self._stream, encoding="utf-8-sig", errors="replace", newline=""
+        )
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise SourceError("the file is empty") from None
+        columns = [(index, canonical_field(name)) for index, name in enumerate(header)]
+        wanted = [(index, field) for index, field in columns if field]
+        key_index = next(
+            (index for index, field in wanted if field == "unique_key"), None
+        )
+        if key_index is None:
+            raise SourceError(
+                "no Unique Key column; the header row was: " + ", ".join(header[:12])
+            )
+
+        width = len(header)
+        line = reader.line_num
+        while True:
+            start = line + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                line = reader.line_num
+                yield Reject(start, f"unreadable CSV: {error}")
+                continue
+            line = reader.line_num
+            if not row:
+                continue
+            if len(row) != width:
+                yield Reject(
+                    start,
+                    f"expected {width} fields, found {len(row)}",
+                    unique_key=row[key_index] if key_index < len(row) else "",
+                    record=_csv_text(row),
+                )
+                continue
+            yield Record(start, {field: row[index] for index, field in wanted})
+
+    def _json_records(self) -> Iterator[Record | Reject]:
+        # Socrata serves a JSON array; JSON Lines (one object a line) is read too.
+        is_array = (
+            self._stream.peek(64)[:64].removeprefix(_UTF8_BOM).lstrip()[:1] == b"["
+        )
+        items = ijson.items(
+            self._stream, "item" if is_array else "", multiple_values=True
+        )
+        number = 0
+        while True:
+            number += 1
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except ijson.JSONError as error:
+                yield Reject(
+                    number, f"invalid JSON, the rest of the file was not read: {error}"
+                )
+                return
+            if not isinstance(item, dict):
+                yield Reject(number, "not a JSON object", record=_json_text(item))
+                continue
+            values = {}
+            for key, value in item.items():
+                field = canonical_field(key)
+                if field:
+                    values[field] = _json_value(value)
+            if "unique_key" not in values:
+                yield Reject(number, "missing unique key", record=_json_text(item))
+                continue
+            yield Record(number, values)
+
+
+def _json_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return _json_text(value)
+    return str(value)
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _csv_text(row: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(row)
+    return buffer.getvalue()

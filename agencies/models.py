@@ -1,0 +1,214 @@
+from django.db import models
+from django.db.models import F
+
+from agencies.quality import Flag, flags_of
+
+
+class Agency(models.Model):
+    """A city agency that handles service requests, keyed by its NYC code."""
+
+    code = models.CharField(
+        max_length=20, primary_key=True, help_text="NYC code, e.g. HPD."
+    )
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class ComplaintType(models.Model):
+    """A complaint type ("Problem" since 2026) as one agency publishes it."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="complaint_types"
+    )
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "name"], name="complainttype_unique_per_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency_id})"
+
+
+class ServiceRequestQuerySet(models.QuerySet):
+    def flagged(self, flag: Flag) -> "ServiceRequestQuerySet":
+        return self.alias(flag_bit=F("quality_flags").bitand(int(flag))).filter(
+            flag_bit=int(flag)
+        )
+
+
+class ServiceRequest(models.Model):
+    """A 311 service request as NYC Open Data publishes it.
+
+    Imported fields mirror the "311 Service Requests" dataset. A published value
+    that could not be read is stored empty, with its text in `raw_values` and a
+    flag in `quality_flags`.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "Open"
+        ASSIGNED = "Assigned"
+        STARTED = "Started"
+        IN_PROGRESS = "In Progress"
+        PENDING = "Pending"
+        EMAIL_SENT = "Email Sent"
+        UNASSIGNED = "Unassigned"
+        CLOSED = "Closed"
+        CANCELLED = "Cancelled"
+        DRAFT = "Draft"
+        UNSPECIFIED = "Unspecified"
+
+    class Borough(models.TextChoices):
+        MANHATTAN = "MANHATTAN", "Manhattan"
+        BRONX = "BRONX", "Bronx"
+        BROOKLYN = "BROOKLYN", "Brooklyn"
+        QUEENS = "QUEENS", "Queens"
+        STATEN_ISLAND = "STATEN ISLAND", "Staten Island"
+
+    class Channel(models.TextChoices):
+        PHONE = "PHONE", "Phone"
+        ONLINE = "ONLINE", "Online"
+        MOBILE = "MOBILE", "Mobile app"
+        OTHER = "OTHER", "Other"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    unique_key = models.BigIntegerField(
+        primary_key=True, help_text="NYC's 311 request number."
+    )
+    created_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    resolution_updated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="resolution action updated"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, db_index=True
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+    )
+    agency_name = models.TextField(
+        blank=True, help_text="Agency name as published on the row."
+    )
+    complaint_type = models.ForeignKey(
+        ComplaintType, on_delete=models.PROTECT, null=True, blank=True
+    )
+    descriptor = models.TextField(blank=True)
+    additional_details = models.TextField(blank=True)
+    location_type = models.TextField(blank=True)
+    incident_zip = models.CharField(max_length=5, blank=True)
+    incident_address = models.TextField(blank=True)
+    street_name = models.TextField(blank=True)
+    city = models.TextField(blank=True)
+    borough = models.CharField(max_length=13, choices=Borough.choices, blank=True)
+    community_board = models.TextField(blank=True)
+    bbl = models.CharField(max_length=10, blank=True, verbose_name="BBL")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    resolution_text = models.TextField(
+        blank=True, help_text="Resolution description exactly as NYC published it."
+    )
+    resolution_description = models.ForeignKey(
+        "resolutions.ResolutionDescription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+    )
+    quality_flags = models.PositiveIntegerField(default=0)
+    raw_values = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Published text of fields that could not be read.",
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The admin list and the agency-scoped views sort newest first per agency.
+            models.Index(fields=["agency", "-created_at"], name="sr_agency_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SR {self.unique_key}"
+
+    @property
+    def flags(self) -> list[Flag]:
+        return flags_of(self.quality_flags)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class ServiceRequestChange(models.Model):
+    """What a later import changed on a request: `changes` maps field to [old, new]."""
+
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="changes"
+    )
+    import_run = models.ForeignKey(
+        "ImportRun", on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SR {self.service_request_id}: {', '.join(sorted(self.changes))}"
+
+
+class ImportRun(models.Model):
+    """One file given to `import_311`, with what became of its rows."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    source = models.TextField(help_text="Path of the imported file.")
+    source_format = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(
+        default=0,
+        help_text="Rows repeating a unique key already read from the same file.",
+    )
+    rejected = models.PositiveIntegerField(default=0)
+    flag_counts = models.JSONField(default=dict, blank=True)
+    rejects_file = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.source}"

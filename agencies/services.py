@@ -1,0 +1,157 @@
+"""Importing NYC 311 service requests."""
+
+import csv
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agencies.importing.loading import LoadResult, OrmLoader, PostgresLoader
+from agencies.importing.parsing import RejectedRow, RowParser
+from agencies.importing.sources import Reject, Source, SourceError
+from agencies.models import ImportRun
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, int], None]  # rows read, bytes read, bytes in file
+
+
+class RejectsFile:
+    """The CSV of rows that were not stored, opened only when the first one comes."""
+
+    header = ("line", "reason", "unique_key", "record")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file = None
+        self._writer = None
+
+    def write(self, reject: Reject) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(self.header)
+        self._writer.writerow(
+            (reject.line, reject.reason, reject.unique_key, reject.record)
+        )
+        self.count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def import_service_requests(
+    *,
+    path: Path,
+    rejects_path: Path | None = None,
+    method: str = "auto",
+    progress: Progress | None = None,
+) -> ImportRun:
+    """Import one NYC 311 export file, upserting service requests by unique key.
+
+    The whole file is stored in one transaction, or nothing is. Rows that cannot
+    be stored, and repeats of a key within the file, are written to the rejects
+    CSV with their line (record number, for JSON) and the reason.
+    """
+    if method == "auto":
+        method = "postgres" if connection.vendor == "postgresql" else "orm"
+    if method == "postgres" and connection.vendor != "postgresql":
+        raise ValueError("the postgres import method needs a PostgreSQL database")
+
+    run = ImportRun.objects.create(source=str(path))
+    rejects = RejectsFile(
+        rejects_path
+        or settings.IMPORT_REJECTS_DIR / f"{path.name}.import-{run.pk}.rejects.csv"
+    )
+    started = time.monotonic()
+    try:
+        with Source(path) as source, transaction.atomic():
+            run.source_format = source.format
+            result, rows_read = _load(source, run, rejects, method, progress)
+    except (SourceError, OSError) as error:
+        rejects.close()
+        _finish(run, ImportRun.Status.FAILED, error=str(error))
+        raise
+    except BaseException as error:
+        rejects.close()
+        logger.exception("import %s of %s failed", run.pk, path)
+        _finish(run, ImportRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    rejects.close()
+
+    run.rows_read = rows_read
+    run.inserted, run.updated, run.unchanged = (
+        result.inserted,
+        result.updated,
+        result.unchanged,
+    )
+    run.duplicates = len(result.duplicates)
+    run.rejected = rejects.count - run.duplicates
+    run.flag_counts = result.flag_counts
+    run.rejects_file = str(rejects.path) if rejects.count else ""
+    _finish(run, ImportRun.Status.SUCCEEDED)
+    logger.info(
+        "import %s of %s: %s rows in %.1f s, %s inserted, %s updated, %s unchanged, "
+        "%s duplicates, %s rejected",
+        run.pk, path, rows_read, time.monotonic() - started, run.inserted, run.updated,
+        run.unchanged, run.duplicates, run.rejected,
+    )  # fmt: skip
+    return run
+
+
+def _load(
+    source: Source,
+    run: ImportRun,
+    rejects: RejectsFile,
+    method: str,
+    progress: Progress | None,
+) -> tuple[LoadResult, int]:
+    loader = PostgresLoader(run) if method == "postgres" else OrmLoader(run)
+    parser = RowParser()
+    rows_read = 0
+    for item in source:
+        rows_read += 1
+        if progress is not None and rows_read % 5000 == 0:
+            progress(rows_read, source.position, source.size)
+        if isinstance(item, Reject):
+            rejects.write(item)
+            continue
+        try:
+            row = parser.parse(item)
+        except RejectedRow as error:
+            rejects.write(
+                Reject(
+                    item.line,
+                    str(error),
+                    item.values.get("unique_key", ""),
+                    _record(item),
+                )
+            )
+            continue
+        loader.add(item.line, row)
+    result = loader.finish()
+    for line, key in result.duplicates:
+        rejects.write(
+            Reject(line, "repeats a unique key read earlier in this file", str(key))
+        )
+    if progress is not None:
+        progress(rows_read, source.size, source.size)
+    return result, rows_read
+
+
+def _record(item) -> str:
+    return "; ".join(f"{name}={value}" for name, value in item.values.items() if value)
+
+
+def _finish(run: ImportRun, status: str, error: str = "") -> None:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save()
