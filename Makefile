@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+ROWS ?= 1000000
+
+.PHONY: run test lint install migrate demo bench-import lock clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+demo: migrate
+	$(BIN)/python manage.py setup_demo
+
+run: demo
+	@bash scripts/run-site.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/pytest
+
+bench-import: install
+	$(BIN)/python bench/import_bench.py --rows $(ROWS)
+
+lock: install
+	$(BIN)/pip install --quiet -r requirements.in
+	@echo '# Pinned from requirements.in by `make lock`; install with `pip install -r requirements.txt`.' > requirements.txt
+	$(BIN)/pip freeze --exclude-editable | sort -f >> requirements.txt
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var .pytest_cache .ruff_cache

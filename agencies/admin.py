@@ -1,0 +1,223 @@
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+
+from agencies.models import (
+    Agency,
+    ComplaintType,
+    ImportRun,
+    ServiceRequest,
+    ServiceRequestChange,
+)
+from agencies.quality import Flag
+
+
+def count_of(model, field: str) -> Coalesce:
+    """A per-row count as a correlated subquery, computed only for the rows shown."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(total=Count("*"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class ReadOnlyAdminMixin:
+    """Imported records are changed by imports and the 311 integration, not by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "request_count"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(request_count=count_of(ServiceRequest, "agency"))
+        )
+
+    @admin.display(description="service requests", ordering="request_count")
+    def request_count(self, agency: Agency) -> int:
+        return agency.request_count
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["code"] if obj else []
+
+
+@admin.register(ComplaintType)
+class ComplaintTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency", "request_count"]
+    list_filter = ["agency"]
+    search_fields = ["name"]
+    readonly_fields = ["agency", "name"]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("agency")
+            .annotate(request_count=count_of(ServiceRequest, "complaint_type"))
+        )
+
+    @admin.display(description="service requests", ordering="request_count")
+    def request_count(self, complaint_type: ComplaintType) -> int:
+        return complaint_type.request_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "data-quality flag"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [("any", "Any flag"), *[(flag.code, flag.label) for flag in Flag]]
+
+    def queryset(self, request, queryset):
+        if self.value() == "any":
+            return queryset.exclude(quality_flags=0)
+        flag = next((flag for flag in Flag if flag.code == self.value()), None)
+        return queryset.flagged(flag) if flag else queryset
+
+
+class ServiceRequestChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServiceRequestChange
+    fields = ["changed_at", "import_run", "changed_fields"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name = "change from a later import"
+    verbose_name_plural = "changes from later imports"
+
+    @admin.display(description="changes")
+    def changed_fields(self, change: ServiceRequestChange):
+        return format_html_join(
+            "\n",
+            "<div><strong>{}</strong>: {} → {}</div>",
+            ((field, old, new) for field, (old, new) in sorted(change.changes.items())),
+        )
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "unique_key",
+        "created_at",
+        "agency",
+        "complaint_type",
+        "status",
+        "closed_at",
+        "borough",
+        "incident_address",
+        "flag_count",
+    ]
+    list_filter = [
+        "agency",
+        "status",
+        "borough",
+        FlagFilter,
+        ("closed_at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["agency", "complaint_type"]
+    search_fields = ["incident_address"]
+    search_help_text = "A request number, or part of the incident address."
+    show_full_result_count = False
+    list_per_page = 50
+    inlines = [ServiceRequestChangeInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "unique_key",
+                    "status",
+                    "agency",
+                    "agency_name",
+                    "complaint_type",
+                    "descriptor",
+                    "additional_details",
+                    "channel",
+                ]
+            },
+        ),
+        (
+            "Dates (New York time)",
+            {"fields": ["created_at", "closed_at", "due_at", "resolution_updated_at"]},
+        ),
+        (
+            "Resolution",
+            {"fields": ["resolution_text", "resolution_description"]},
+        ),
+        (
+            "Location",
+            {
+                "fields": [
+                    "incident_address",
+                    "street_name",
+                    "city",
+                    "borough",
+                    "incident_zip",
+                    "community_board",
+                    "bbl",
+                    "location_type",
+                    "latitude",
+                    "longitude",
+                ]
+            },
+        ),
+        (
+            "Data quality",
+            {"fields": ["flag_list", "raw_values", "imported_at", "updated_at"]},
+        ),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit():
+            return queryset.filter(unique_key=int(term)), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.display(description="flags")
+    def flag_count(self, service_request: ServiceRequest) -> int | str:
+        return len(service_request.flags) or ""
+
+    @admin.display(description="data-quality flags")
+    def flag_list(self, service_request: ServiceRequest):
+        return (
+            format_html_join(
+                "\n", "<div>{}</div>", ((flag.label,) for flag in service_request.flags)
+            )
+            or "None"
+        )
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "source",
+        "status",
+        "rows_read",
+        "inserted",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "rejected",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in ImportRun._meta.fields]
