@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 
 from agencies.quality import Flag, flags_of
 
@@ -18,6 +19,48 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class StaffMembership(models.Model):
+    """Which agency a staff member works for and in what role.
+
+    The role decides the user's permission group; the agency decides which
+    records they see. City administrators belong to no agency and see all.
+    """
+
+    class Role(models.TextChoices):
+        LIAISON = "liaison", "Agency liaison"
+        REVIEWER = "reviewer", "Agency reviewer"
+        SUPERVISOR = "supervisor", "Supervisor"
+        CITY_ADMIN = "city_admin", "City administrator"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="Leave empty only for city administrators.",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="city_admin") | Q(agency__isnull=False),
+                name="staffmembership_agency_unless_city_admin",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} ({self.agency_id or 'all agencies'})"
+
+    @property
+    def sees_all_agencies(self) -> bool:
+        return self.role == self.Role.CITY_ADMIN
 
 
 class ComplaintType(models.Model):

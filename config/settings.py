@@ -11,6 +11,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.languages import register_haitian_creole
+
+register_haitian_creole()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,6 +103,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# English and New York City's ten designated citywide languages (Local Law 30).
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("zh-hans", "中文"),
+    ("ru", "Русский"),
+    ("bn", "বাংলা"),
+    ("ht", "Kreyòl ayisyen"),
+    ("ko", "한국어"),
+    ("ar", "العربية"),
+    ("ur", "اردو"),
+    ("fr", "Français"),
+    ("pl", "Polski"),
+]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

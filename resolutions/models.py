@@ -41,6 +41,10 @@ class ResolutionDescription(models.Model):
         related_name="resolution_descriptions",
         help_text="The complaint types this description is written for.",
     )
+    is_example = models.BooleanField(
+        default=False,
+        help_text="Demo content written to show the library at work, not city policy.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,9 +53,32 @@ class ResolutionDescription(models.Model):
     def __str__(self) -> str:
         return f"{self.agency_id}: {self.title}"
 
+    @property
+    def published_version(self) -> "DescriptionVersion | None":
+        return self.versions.filter(status=DescriptionVersion.Status.PUBLISHED).first()
+
+    @property
+    def working_version(self) -> "DescriptionVersion | None":
+        return self.versions.filter(
+            status__in=DescriptionVersion.WORKING_STATUSES
+        ).first()
+
+
+class DescriptionVersionQuerySet(models.QuerySet):
+    def awaiting_review(self) -> "DescriptionVersionQuerySet":
+        return self.filter(status=DescriptionVersion.Status.SUBMITTED)
+
+    def published(self) -> "DescriptionVersionQuerySet":
+        return self.filter(status=DescriptionVersion.Status.PUBLISHED)
+
 
 class DescriptionVersion(models.Model):
-    """One append-only version of a description's text."""
+    """One version of a description's text, in English and its translations.
+
+    Versions are append-only: once published, a version's texts never change, and
+    editing starts a new draft. Changes of status go through resolutions.services,
+    which records each one as a DescriptionTransition.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -59,6 +86,9 @@ class DescriptionVersion(models.Model):
         RETURNED = "returned", "Returned with comments"
         PUBLISHED = "published", "Published"
         RETIRED = "retired", "Retired"
+
+    # The statuses of the one version per description that is being worked on.
+    WORKING_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 
     description = models.ForeignKey(
         ResolutionDescription, on_delete=models.CASCADE, related_name="versions"
@@ -80,11 +110,40 @@ class DescriptionVersion(models.Model):
         blank=True,
         related_name="+",
     )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revision = models.PositiveIntegerField(
+        default=0,
+        help_text="Bumped by every save, so a save from a stale form is refused.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DescriptionVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["description", "-number"]
+        permissions = [
+            (
+                "submit_descriptionversion",
+                "Can submit a description version for review",
+            ),
+            ("review_descriptionversion", "Can publish or return a submitted version"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["description", "number"],
@@ -96,10 +155,69 @@ class DescriptionVersion(models.Model):
                 condition=Q(status="published"),
                 name="descriptionversion_one_published",
             ),
+            # Two liaisons editing a description work on the same draft, never two.
+            models.UniqueConstraint(
+                fields=["description"],
+                condition=Q(status__in=["draft", "submitted", "returned"]),
+                name="descriptionversion_one_working",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} v{self.number} ({self.status})"
+        return f"{self.description} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def translation(self, language: str) -> "DescriptionTranslation | None":
+        return next(
+            (t for t in self.translations.all() if t.language == language), None
+        )
+
+
+class DescriptionTranslation(models.Model):
+    """A version's text in one of the city's designated languages other than English."""
+
+    version = models.ForeignKey(
+        DescriptionVersion, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=10)
+    text = models.TextField()
+    sms_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"],
+                name="descriptiontranslation_unique_language",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} [{self.language}]"
+
+
+class DescriptionTransition(models.Model):
+    """The audit trail of a version: who moved it from which status to which, and why."""
+
+    version = models.ForeignKey(
+        DescriptionVersion, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.from_status or 'new'} → {self.to_status}"
 
 
 class LegacyText(models.Model):
@@ -131,3 +249,27 @@ class LegacyText(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class ResolutionNotice(models.Model):
+    """What a resident was told when their request closed: frozen at closure.
+
+    It points at the exact published version and the language used, so later
+    edits to the description never change the record.
+    """
+
+    service_request = models.ForeignKey(
+        "agencies.ServiceRequest", on_delete=models.CASCADE, related_name="notices"
+    )
+    version = models.ForeignKey(
+        DescriptionVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=10)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SR {self.service_request_id} told v{self.version.number} [{self.language}]"
