@@ -31,6 +31,10 @@ class Level(StrEnum):
     INFO = "info"
 
 
+# So callers can write `plain_language.ERROR`.
+ERROR, WARNING, INFO = Level.ERROR, Level.WARNING, Level.INFO
+
+
 FieldName = Literal["text", "sms_text"]
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from resolutions import plain_language
 from resolutions.plain_language import (
     FALLBACKS,
     GSM7_BASIC,
@@ -350,6 +351,12 @@ def test_the_agency_contacting_the_resident_is_not_a_next_step():
     findings = check_text("We inspected the building. HPD may contact you later.")
 
     assert "missing_next_step" in codes(findings)
+
+
+def test_level_names_are_usable_from_the_module():
+    finding = only(check_text("Go to {adress}."), "unknown_placeholder")
+
+    assert finding.level == plain_language.ERROR == "error"
 
 
 def test_check_version_lists_errors_first_and_names_each_field():
