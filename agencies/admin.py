@@ -4,26 +4,62 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
+from agencies import services
 from agencies.models import (
     Agency,
     ComplaintType,
     ImportRun,
     ServiceRequest,
     ServiceRequestChange,
+    StaffMembership,
 )
 from agencies.quality import Flag
+from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
 
 
-def count_of(model, field: str) -> Coalesce:
+def count_of(model, field: str, outer: str = "pk") -> Coalesce:
     """A per-row count as a correlated subquery, computed only for the rows shown."""
     counted = (
-        model.objects.filter(**{field: OuterRef("pk")})
+        model.objects.filter(**{field: OuterRef(outer)})
         .order_by()
         .values(field)
         .annotate(total=Count("*"))
         .values("total")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class AgencyScopedAdminMixin:
+    """Staff see and change only their agency's records; city administrators see all.
+
+    Scoping the queryset also covers typed-in URLs: another agency's object is
+    "not found" for the admin, as if it did not exist.
+    """
+
+    agency_field = "agency"
+
+    def get_queryset(self, request: HttpRequest):
+        return scope_to_user(
+            super().get_queryset(request), request.user, self.agency_field
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not sees_all_agencies(request.user):
+            agency = agency_code_of(request.user)
+            if db_field.related_model is Agency:
+                kwargs["queryset"] = Agency.objects.filter(code=agency)
+            elif db_field.related_model is ComplaintType:
+                kwargs["queryset"] = ComplaintType.objects.filter(agency=agency)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is ComplaintType and not sees_all_agencies(
+            request.user
+        ):
+            kwargs["queryset"] = ComplaintType.objects.filter(
+                agency=agency_code_of(request.user)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ReadOnlyAdminMixin:
@@ -40,7 +76,8 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
+    agency_field = "code"
     list_display = ["code", "name", "request_count"]
     search_fields = ["code", "name"]
 
@@ -60,7 +97,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComplaintType)
-class ComplaintTypeAdmin(admin.ModelAdmin):
+class ComplaintTypeAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "agency", "request_count"]
     list_filter = ["agency"]
     search_fields = ["name"]
@@ -114,7 +151,7 @@ class ServiceRequestChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "unique_key",
         "created_at",
@@ -221,3 +258,22 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["status"]
     readonly_fields = [field.name for field in ImportRun._meta.fields]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "agency"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        # The role decides the user's permission group: one function keeps them in step.
+        services.set_membership(user=obj.user, role=obj.role, agency=obj.agency)
+
+    def delete_model(self, request, obj):
+        services.end_membership(user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.end_membership(user=membership.user)

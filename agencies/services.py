@@ -1,4 +1,4 @@
-"""Importing NYC 311 service requests."""
+"""Importing NYC 311 service requests, and staff membership of agencies."""
 
 import csv
 import logging
@@ -7,13 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.importing.loading import LoadResult, OrmLoader, PostgresLoader
 from agencies.importing.parsing import RejectedRow, RowParser
 from agencies.importing.sources import Reject, Source, SourceError
-from agencies.models import ImportRun
+from agencies.models import Agency, ImportRun, StaffMembership
+from agencies.roles import group_name
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +157,33 @@ def _finish(run: ImportRun, status: str, error: str = "") -> None:
     run.error = error
     run.finished_at = timezone.now()
     run.save()
+
+
+@transaction.atomic
+def set_membership(*, user, role: str, agency: Agency | None) -> StaffMembership:
+    """Make a user staff of an agency in a role, with exactly that role's group."""
+    if role != StaffMembership.Role.CITY_ADMIN and agency is None:
+        raise ValueError("Only city administrators may have no agency.")
+    membership, _ = StaffMembership.objects.update_or_create(
+        user=user,
+        defaults={
+            "role": role,
+            "agency": None if role == StaffMembership.Role.CITY_ADMIN else agency,
+        },
+    )
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.set([Group.objects.get(name=group_name(role))])
+    logger.info("user %s is now %s of %s", user.pk, role, membership.agency_id or "all")
+    return membership
+
+
+@transaction.atomic
+def end_membership(*, user) -> None:
+    """Take a user out of every agency role; they keep their account, not their access."""
+    StaffMembership.objects.filter(user=user).delete()
+    user.is_staff = user.is_superuser
+    user.save(update_fields=["is_staff"])
+    role_groups = [group_name(role) for role in StaffMembership.Role]
+    user.groups.remove(*Group.objects.filter(name__in=role_groups))
+    logger.info("user %s no longer has an agency role", user.pk)

@@ -157,6 +157,9 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "311 <no-reply@311.example.org>")
 
+# Resolution texts above this US school grade get a plain-language warning.
+PLAIN_LANGUAGE_MAX_GRADE = float(env_int("PLAIN_LANGUAGE_MAX_GRADE", 8, minimum=1))
+
 # Where `import_311` writes the rows it could not load, one CSV per file.
 IMPORT_REJECTS_DIR = Path(
     env_str("IMPORT_REJECTS_DIR", str(BASE_DIR / "var" / "imports"))
