@@ -118,27 +118,31 @@ def _load(
     loader = PostgresLoader(run) if method == "postgres" else OrmLoader(run)
     parser = RowParser()
     rows_read = 0
-    for item in source:
-        rows_read += 1
-        if progress is not None and rows_read % 5000 == 0:
-            progress(rows_read, source.position, source.size)
-        if isinstance(item, Reject):
-            rejects.write(item)
-            continue
-        try:
-            row = parser.parse(item)
-        except RejectedRow as error:
-            rejects.write(
-                Reject(
-                    item.line,
-                    str(error),
-                    item.values.get("unique_key", ""),
-                    _record(item),
+    try:
+        for item in source:
+            rows_read += 1
+            if progress is not None and rows_read % 5000 == 0:
+                progress(rows_read, source.position, source.size)
+            if isinstance(item, Reject):
+                rejects.write(item)
+                continue
+            try:
+                row = parser.parse(item)
+            except RejectedRow as error:
+                rejects.write(
+                    Reject(
+                        item.line,
+                        str(error),
+                        item.values.get("unique_key", ""),
+                        _record(item),
+                    )
                 )
-            )
-            continue
-        loader.add(item.line, row)
-    result = loader.finish()
+                continue
+            loader.add(item.line, row)
+        result = loader.finish()
+    except BaseException as error:
+        loader.abort(error)
+        raise
     for line, key in result.duplicates:
         rejects.write(
             Reject(line, "repeats a unique key read earlier in this file", str(key))

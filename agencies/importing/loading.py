@@ -104,6 +104,9 @@ class OrmLoader:
         if len(self._pending) >= self.batch_size:
             self._flush()
 
+    def abort(self, error: BaseException) -> None:
+        """Nothing to undo here: rolling the transaction back discards the batches."""
+
     def finish(self) -> LoadResult:
         self._flush()
         self.result.flag_counts = {
@@ -266,6 +269,7 @@ class PostgresLoader:
             f"COPY import_staging (line, {', '.join(COLUMNS)}) FROM STDIN"
         )
         self._copy = self._copy_context.__enter__()
+        self._copying = True
 
     def add(self, line: int, row: tuple) -> None:
         raw_values = row[-1]
@@ -273,7 +277,14 @@ class PostgresLoader:
             (line, *row[:-1], json.dumps(raw_values) if raw_values else None)
         )
 
+    def abort(self, error: BaseException) -> None:
+        """End an unfinished COPY; until then the connection cannot even roll back."""
+        if self._copying:
+            self._copying = False
+            self._copy_context.__exit__(type(error), error, error.__traceback__)
+
     def finish(self) -> LoadResult:
+        self._copying = False
         self._copy_context.__exit__(None, None, None)
         cursor = self._cursor
         result = LoadResult()
@@ -321,13 +332,16 @@ class PostgresLoader:
         result.inserted, result.updated = inserted, updated
         cursor.execute("SELECT count(*) FROM import_batch")
         result.unchanged = cursor.fetchone()[0] - inserted - updated
+        # ON COMMIT DROP only fires when the outermost transaction commits; inside
+        # a caller's transaction a second import would find the tables still there.
+        cursor.execute("DROP TABLE import_staging, import_batch, import_descriptions")
         return result
 
     def _ensure_agencies(self) -> None:
         cursor = self._cursor
         cursor.execute(
             """
-            SELECT b.agency_id, array_agg(DISTINCT b.agency_name)
+            SELECT b.agency_id, array_agg(b.agency_name ORDER BY b.line)
             FROM import_batch b
             WHERE b.agency_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM agencies_agency a WHERE a.code = b.agency_id)

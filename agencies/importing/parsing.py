@@ -248,6 +248,9 @@ class RowParser:
             value, flags = parse_nyc_datetime(text)
         except ValueError:
             return ParsedTime(None, Flag.UNPARSEABLE_DATE)
+        except OverflowError:
+            # 12/31/9999 and the like: valid text whose UTC instant is out of range.
+            return ParsedTime(None, Flag.IMPLAUSIBLE_DATE)
         if value.year <= 1900 or (value.month, value.day, value.year) == (1, 1, 1970):
             return ParsedTime(None, Flag.PLACEHOLDER_DATE)
         if not EARLIEST_PLAUSIBLE <= value <= self.latest_plausible:

@@ -164,9 +164,9 @@ class Source:
 
     def _json_records(self) -> Iterator[Record | Reject]:
         # Socrata serves a JSON array; JSON Lines (one object a line) is read too.
-        is_array = (
-            self._stream.peek(64)[:64].removeprefix(_UTF8_BOM).lstrip()[:1] == b"["
-        )
+        if self._stream.peek(3)[:3] == _UTF8_BOM:
+            self._stream.read(3)  # the JSON parser rejects a byte-order mark
+        is_array = self._stream.peek(64)[:64].lstrip()[:1] == b"["
         items = ijson.items(
             self._stream, "item" if is_array else "", multiple_values=True
         )

@@ -1,0 +1,254 @@
+"""The PostgreSQL COPY loader and the portable ORM loader store exactly the same thing."""
+
+import csv
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from agencies.importing.sources import SourceError
+from agencies.models import (
+    Agency,
+    ComplaintType,
+    ImportRun,
+    ServiceRequest,
+    ServiceRequestChange,
+)
+from agencies.services import import_service_requests
+from resolutions.models import DescriptionVersion, LegacyText
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the postgres import method needs PostgreSQL (set DATABASE_URL)",
+    ),
+]
+
+COLUMNS = [
+    "Unique Key",
+    "Created Date",
+    "Closed Date",
+    "Due Date",
+    "Agency",
+    "Agency Name",
+    "Complaint Type",
+    "Incident Zip",
+    "Borough",
+    "BBL",
+    "Status",
+    "Resolution Description",
+    "Open Data Channel Type",
+    "Latitude",
+    "Longitude",
+    "Location",
+]
+ROW = {
+    "Created Date": "01/15/2024 10:00:00 AM",
+    "Agency": "HPD",
+    "Complaint Type": "HEAT/HOT WATER",
+    "Incident Zip": "11204",
+    "Borough": "BROOKLYN",
+    "Status": "Open",
+    "Latitude": "40.6123",
+    "Longitude": "-73.9876",
+}
+CLEAN = "Please visit the Department of Transportation’s website for details."
+MOJIBAKE = CLEAN.encode().decode("latin-1")
+
+# A first export with every quirk the parser knows, repeats and rejects.
+FIRST = [
+    {"Unique Key": "1", "Resolution Description": "The inspector found heat."},
+    {"Unique Key": "2", "Agency": "DOT", "Resolution Description": CLEAN},
+    {"Unique Key": "3", "Agency": "DOT", "Resolution Description": MOJIBAKE + "  "},
+    {
+        "Unique Key": "4",
+        "Created Date": "02/28/2023 11:45:00 PM",
+        "Closed Date": "01/01/2023 01:00:00 AM",
+        "Status": "Closed",
+    },
+    {"Unique Key": "5", "Closed Date": "01/01/1900 12:00:00 AM", "Status": "Closed"},
+    {"Unique Key": "6", "Due Date": "12/31/9999 11:59:59 PM"},
+    {"Unique Key": "7", "Due Date": "not a date"},
+    {"Unique Key": "8", "Created Date": "11/03/2024 01:30:00 AM"},
+    {"Unique Key": "9", "Created Date": "2024-03-10T02:30:00.000"},
+    {"Unique Key": "10", "Incident Zip": "11204.0", "BBL": "3012340056.0"},
+    {"Unique Key": "11", "Incident Zip": "N/A", "BBL": "0", "Borough": "Unspecified"},
+    {"Unique Key": "12", "Incident Zip": "07030", "Borough": "Hoboken"},
+    {"Unique Key": "13", "Latitude": "34.05", "Longitude": "-118.24"},
+    {
+        "Unique Key": "14",
+        "Latitude": "",
+        "Longitude": "",
+        "Location": "POINT (-73.9 40.7)",
+    },
+    {"Unique Key": "15", "Status": "Resolved", "Open Data Channel Type": "Fax"},
+    {"Unique Key": "16", "Closed Date": "01/16/2024 10:00:00 AM", "Status": "Open"},
+    {"Unique Key": "17", "Agency": "MOCJ", "Agency Name": "Criminal Justice"},
+    {"Unique Key": "18", "Agency": "MOCJ", "Agency Name": "Mayor's Office of CJ"},
+    {"Unique Key": "19", "Agency": "MOCJ", "Agency Name": "Mayor's Office of CJ"},
+    {"Unique Key": "20", "Agency": "", "Resolution Description": CLEAN},
+    {"Unique Key": "21", "Resolution Description": "Line one.\nLine two."},
+    {"Unique Key": "1", "Status": "Closed"},
+    {"Unique Key": "abc"},
+    {"Unique Key": "12.5"},
+]
+# A later export: some requests changed in every kind of field, some not, some new.
+SECOND = [
+    {"Unique Key": "1", "Resolution Description": "The inspector found heat."},
+    {
+        "Unique Key": "2",
+        "Agency": "DOT",
+        "Status": "Closed",
+        "Closed Date": "01/17/2024 09:15:00 AM",
+        "Resolution Description": "The Department repaired the condition.",
+    },
+    {"Unique Key": "3", "Agency": "DOT", "Resolution Description": CLEAN},
+    {
+        "Unique Key": "4",
+        "Created Date": "02/28/2023 11:45:00 PM",
+        "Closed Date": "03/01/2023 01:00:00 AM",
+        "Status": "Closed",
+    },
+    {"Unique Key": "10", "Incident Zip": "N/A", "BBL": "3012340056"},
+    {"Unique Key": "13", "Latitude": "40.75", "Longitude": "-73.95"},
+    {"Unique Key": "14", "Latitude": "", "Longitude": "", "Location": ""},
+    {"Unique Key": "15", "Status": "In Progress", "Open Data Channel Type": "ONLINE"},
+    {"Unique Key": "16", "Agency": "DOT", "Complaint Type": "Street Condition"},
+    {"Unique Key": "17", "Agency": "OATH", "Agency Name": "Trials and Hearings"},
+    {"Unique Key": "22", "Agency": "DOT", "Resolution Description": MOJIBAKE},
+    {"Unique Key": "22", "Agency": "NYPD"},
+    {"Unique Key": ""},
+]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], extra_line: str = "") -> Path:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(ROW | row for row in rows)
+        file.write(extra_line)
+    return path
+
+
+def stored_state() -> dict:
+    """Everything an import stores, with generated ids replaced by natural keys."""
+    complaint_types = {
+        pk: (agency, name)
+        for pk, agency, name in ComplaintType.objects.values_list(
+            "pk", "agency_id", "name"
+        )
+    }
+    descriptions = {
+        pk: (agency, text)
+        for pk, agency, text in DescriptionVersion.objects.filter(
+            is_legacy=True
+        ).values_list("description_id", "description__agency_id", "text")
+    }
+    natural = {
+        "complaint_type_id": complaint_types,
+        "resolution_description_id": descriptions,
+    }
+
+    requests = {}
+    for values in ServiceRequest.objects.values():
+        del values["imported_at"], values["updated_at"]
+        for field, names in natural.items():
+            values[field] = names.get(values[field])
+        requests[values.pop("unique_key")] = values
+
+    changes = {}
+    for change in ServiceRequestChange.objects.all():
+        translated = dict(change.changes)
+        for field, names in natural.items():
+            if field in translated:
+                translated[field] = [names.get(pk) for pk in translated[field]]
+        changes[change.service_request_id] = translated
+
+    return {
+        "requests": requests,
+        "changes": changes,
+        "agencies": dict(Agency.objects.values_list("code", "name")),
+        "complaint_types": sorted(complaint_types.values()),
+        "descriptions": sorted(descriptions.values()),
+        "legacy_texts": sorted(LegacyText.objects.values_list("agency_id", "text")),
+    }
+
+
+def outcome(run: ImportRun) -> dict:
+    rejects = Path(run.rejects_file).read_text() if run.rejects_file else ""
+    return {
+        "status": run.status,
+        "format": run.source_format,
+        "counts": (
+            run.rows_read,
+            run.inserted,
+            run.updated,
+            run.unchanged,
+            run.duplicates,
+            run.rejected,
+        ),
+        "flags": run.flag_counts,
+        "rejects": rejects,
+    }
+
+
+def import_and_forget(method: str, *paths: Path) -> tuple[dict, list[dict]]:
+    """Import the files in turn from the same starting point, then undo them."""
+    with transaction.atomic():
+        runs = [import_service_requests(path=path, method=method) for path in paths]
+        state = stored_state(), [outcome(run) for run in runs]
+        transaction.set_rollback(True)
+    return state
+
+
+def test_both_loaders_store_the_same_requests_changes_and_counts(tmp_path):
+    first = write_csv(
+        tmp_path / "first.csv",
+        FIRST,
+        extra_line="23,01/15/2024 10:00:00 AM,too,few,fields\r\n",
+    )
+    second = write_csv(tmp_path / "second.csv", SECOND)
+
+    orm_state, orm_runs = import_and_forget("orm", first, second)
+    postgres_state, postgres_runs = import_and_forget("postgres", first, second)
+
+    assert postgres_state["requests"] == orm_state["requests"]
+    assert postgres_state["changes"] == orm_state["changes"]
+    assert postgres_state["agencies"] == orm_state["agencies"]
+    assert postgres_state["complaint_types"] == orm_state["complaint_types"]
+    assert postgres_state["descriptions"] == orm_state["descriptions"]
+    assert postgres_state["legacy_texts"] == orm_state["legacy_texts"]
+    assert postgres_runs == orm_runs
+    # The files exercise what they are meant to: every kind of outcome happens.
+    assert orm_runs[0]["counts"] == (25, 21, 0, 0, 1, 3)
+    assert orm_runs[1]["counts"] == (13, 1, 9, 1, 1, 1)
+    assert len(orm_state["changes"]) == 9
+    assert orm_state["agencies"]["MOCJ"] == "Mayor's Office of CJ"
+
+
+def test_the_postgres_method_leaves_the_database_as_it_found_it_on_failure(tmp_path):
+    path = tmp_path / "other-city.csv"
+    path.write_text("case_enquiry_id,open_dt\n101,2022-01-01\n")
+
+    with pytest.raises(SourceError, match="no Unique Key column"):
+        import_service_requests(path=path, method="postgres")
+    run = import_service_requests(
+        path=write_csv(tmp_path / "export.csv", FIRST[:2]), method="postgres"
+    )
+
+    assert run.inserted == 2
+
+
+@pytest.mark.shared_data
+def test_both_loaders_store_the_combined_export_identically(shared_data):
+    path = shared_data / "nyc311_service_requests_combined.csv.gz"
+
+    orm_state, orm_runs = import_and_forget("orm", path)
+    postgres_state, postgres_runs = import_and_forget("postgres", path)
+
+    assert len(orm_state["requests"]) > 20_000
+    assert postgres_state["requests"] == orm_state["requests"]
+    assert postgres_state["descriptions"] == orm_state["descriptions"]
+    assert postgres_state["complaint_types"] == orm_state["complaint_types"]
+    assert postgres_runs == orm_runs
