@@ -5,6 +5,7 @@ interface asks for it (admin page, admin bulk action, command, test), so each is
 checked and recorded in the same way.
 """
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -206,6 +207,21 @@ def submit_version(*, version: DescriptionVersion, actor) -> DescriptionVersion:
         )
         if finding.level == plain_language.ERROR
     ]
+    # Translations are filled like the English text when residents are told, and an
+    # unknown placeholder there would fail the notice rather than the submission.
+    language_names = dict(settings.LANGUAGES)
+    for translation in current.translations.all():
+        name = language_names.get(translation.language, translation.language)
+        errors.extend(
+            dataclasses.replace(finding, message=f"{name}: {finding.message}")
+            for finding in plain_language.check_version(
+                translation.text,
+                translation.sms_text,
+                language=translation.language,
+                for_submission=True,
+            )
+            if finding.level == plain_language.ERROR
+        )
     if errors:
         raise SubmissionBlocked(errors)
 
@@ -340,6 +356,7 @@ def record_resolutions_told(
                    (service_request_id, version_id, closed_at, language, recorded_at)
             SELECT told.*, %s, %s FROM ({sql}) told
             """,
-            (*params, language, timezone.now()),
+            # In the order the placeholders appear: the SELECT list, then the subquery.
+            (language, timezone.now(), *params),
         )
         return cursor.rowcount
