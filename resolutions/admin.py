@@ -442,7 +442,15 @@ class DescriptionVersionAdmin(
                 request, f"{succeeded} version(s) {done}.", messages.SUCCESS
             )
 
-    @admin.action(description="Submit selected drafts for review")
+    def has_submit_permission(self, request) -> bool:
+        return request.user.has_perm("resolutions.submit_descriptionversion")
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("resolutions.review_descriptionversion")
+
+    @admin.action(
+        description="Submit selected drafts for review", permissions=["submit"]
+    )
     def submit_selected(self, request, queryset):
         self._bulk(
             request,
@@ -453,10 +461,10 @@ class DescriptionVersionAdmin(
             "submitted",
         )
 
-    @admin.action(description="Publish selected submitted versions")
+    @admin.action(
+        description="Publish selected submitted versions", permissions=["review"]
+    )
     def publish_selected(self, request, queryset):
-        if not request.user.has_perm("resolutions.review_descriptionversion"):
-            raise PermissionDenied
         self._bulk(
             request,
             queryset,
