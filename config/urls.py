@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from resolutions.views import request_status
 
 admin.site.site_header = "311 Closing the Loop"
 admin.site.site_title = "311 Closing the Loop"
@@ -8,5 +10,7 @@ admin.site.index_title = "Service requests, resolutions and surveys"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("requests/<int:unique_key>/", request_status, name="request_status"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -5,7 +5,11 @@ from dataclasses import dataclass
 from django.utils import formats, timezone, translation
 
 from agencies.models import ServiceRequest
-from resolutions.models import DescriptionVersion, ResolutionDescription
+from resolutions.models import (
+    DescriptionVersion,
+    ResolutionDescription,
+    ResolutionNotice,
+)
 from resolutions.plain_language import fill_placeholders
 
 
@@ -70,4 +74,29 @@ def sample_request_for(description: ResolutionDescription) -> ServiceRequest | N
     return (
         closed.filter(resolution_description=description).order_by("-closed_at").first()
         or closed.order_by("-closed_at").first()
+    )
+
+
+def status_page_version(service_request: ServiceRequest) -> DescriptionVersion | None:
+    """The version the request's public status page shows, translations prefetched.
+
+    Once a request has closed, its page shows what the resident was told then (its
+    latest notice), even after a newer version is published. Before that it shows
+    the description's published version, e.g. a "still open" text, if any.
+    """
+    notice = (
+        ResolutionNotice.objects.filter(service_request=service_request)
+        .select_related("version")
+        .prefetch_related("version__translations")
+        .first()
+    )
+    if notice is not None:
+        return notice.version
+    if service_request.resolution_description_id is None:
+        return None
+    return (
+        DescriptionVersion.objects.published()
+        .filter(description_id=service_request.resolution_description_id)
+        .prefetch_related("translations")
+        .first()
     )
