@@ -6,7 +6,6 @@ request whose stored values all equal the new ones is left untouched; a changed
 request is updated and its old and new values are kept as a ServiceRequestChange.
 """
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from agencies.closures import handle_closures
 from agencies.importing.parsing import COLUMNS
 from agencies.models import (
     Agency,
@@ -133,10 +134,14 @@ class OrmLoader:
 
         existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
         now = timezone.now()
-        new, changed, changes = [], [], []
+        new, changed, changes, closed = [], [], [], []
         for row in rows:
             values = self._stored_values(row, descriptions)
             current = existing.get(row[0])
+            if values["status"] == ServiceRequest.Status.CLOSED and (
+                current is None or current.status != ServiceRequest.Status.CLOSED
+            ):
+                closed.append(row[0])
             if current is None:
                 new.append(ServiceRequest(unique_key=row[0], **values))
                 continue
@@ -163,6 +168,10 @@ class OrmLoader:
         ServiceRequestChange.objects.bulk_create(changes)
         self.result.inserted += len(new)
         self.result.updated += len(changed)
+        if closed:
+            handle_closures(
+                requests=ServiceRequest.objects.filter(unique_key__in=closed)
+            )
 
     def _stored_values(
         self, row: tuple, descriptions: dict[tuple[str, str], int]
@@ -265,17 +274,19 @@ class PostgresLoader:
         self._cursor.execute(
             f"CREATE TEMPORARY TABLE import_staging (line integer, {columns}) ON COMMIT DROP"
         )
+        # Binary COPY: in text format the server, reading timestamps and numbers back
+        # out of text, fell behind the parser and held up the whole import.
         self._copy_context = self._cursor.copy(
             f"COPY import_staging (line, {', '.join(COLUMNS)}) FROM STDIN"
+            " (FORMAT BINARY)"
         )
         self._copy = self._copy_context.__enter__()
+        self._copy.set_types(["integer", *_STAGING_COLUMNS.values()])
         self._copying = True
 
     def add(self, line: int, row: tuple) -> None:
-        raw_values = row[-1]
-        self._copy.write_row(
-            (line, *row[:-1], json.dumps(raw_values) if raw_values else None)
-        )
+        # raw_values goes as a dict: the jsonb type set above encodes it.
+        self._copy.write_row((line, *row[:-1], row[-1] or None))
 
     def abort(self, error: BaseException) -> None:
         """End an unfinished COPY; until then the connection cannot even roll back."""
@@ -328,13 +339,28 @@ class PostgresLoader:
             """
         )
         self._map_descriptions()
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE import_closures ON COMMIT DROP AS
+            SELECT b.unique_key FROM import_batch b
+            LEFT JOIN agencies_servicerequest t USING (unique_key)
+            WHERE b.status = 'Closed' AND t.status IS DISTINCT FROM 'Closed'
+            """
+        )
         inserted, updated = self._merge()
         result.inserted, result.updated = inserted, updated
         cursor.execute("SELECT count(*) FROM import_batch")
         result.unchanged = cursor.fetchone()[0] - inserted - updated
+        handle_closures(
+            requests=ServiceRequest.objects.filter(
+                unique_key__in=RawSQL("SELECT unique_key FROM import_closures", ())
+            )
+        )
         # ON COMMIT DROP only fires when the outermost transaction commits; inside
         # a caller's transaction a second import would find the tables still there.
-        cursor.execute("DROP TABLE import_staging, import_batch, import_descriptions")
+        cursor.execute(
+            "DROP TABLE import_staging, import_batch, import_descriptions, import_closures"
+        )
         return result
 
     def _ensure_agencies(self) -> None:
@@ -405,17 +431,24 @@ class PostgresLoader:
                 LEFT JOIN import_descriptions d
                        ON d.agency_id = b.agency_id AND d.resolution_text = b.resolution_text
             ),
+            compared AS (
+                SELECT s.*, t.unique_key IS NULL AS is_new,
+                       CASE WHEN t.unique_key IS NOT NULL AND ({old}) IS DISTINCT FROM ({new})
+                            THEN jsonb_strip_nulls(jsonb_build_object({diff})) END AS diff
+                FROM source s LEFT JOIN agencies_servicerequest t USING (unique_key)
+            ),
             changes AS (
                 INSERT INTO agencies_servicerequestchange
                        (service_request_id, import_run_id, changed_at, changes)
-                SELECT t.unique_key, %(run)s, %(now)s, jsonb_strip_nulls(jsonb_build_object({diff}))
-                FROM source s JOIN agencies_servicerequest t USING (unique_key)
-                WHERE ({old}) IS DISTINCT FROM ({new})
+                SELECT unique_key, %(run)s, %(now)s, diff FROM compared WHERE diff IS NOT NULL
             ),
+            -- Unchanged requests are left out here rather than by the conflict
+            -- clause, which would lock (and so rewrite) every one of their rows.
             merged AS (
                 INSERT INTO agencies_servicerequest AS t
                        (unique_key, {columns}, imported_at, updated_at)
-                SELECT s.unique_key, {new}, %(now)s, %(now)s FROM source s
+                SELECT s.unique_key, {new}, %(now)s, %(now)s FROM compared s
+                WHERE s.is_new OR s.diff IS NOT NULL
                 ON CONFLICT (unique_key) DO UPDATE SET {assignments}, updated_at = %(now)s
                 WHERE ({old}) IS DISTINCT FROM ({excluded})
                 RETURNING (xmax = 0) AS inserted

@@ -104,7 +104,8 @@ class ParsedTime:
     flags: Flag
 
 
-_NO_TIME = ParsedTime(None, Flag(0))
+_NO_FLAGS = Flag(0)
+_NO_TIME = ParsedTime(None, _NO_FLAGS)
 
 
 class RowParser:
@@ -117,7 +118,7 @@ class RowParser:
     def parse(self, record: Record) -> tuple:
         values = record.values
         get = values.get
-        flags = Flag(0)
+        flags = _NO_FLAGS
         raw: dict[str, str] = {}
 
         unique_key = parse_unique_key(get("unique_key", ""))
@@ -205,7 +206,8 @@ class RowParser:
             raw["channel"] = channel_text
             channel = ServiceRequest.Channel.OTHER
 
-        text = {field: get(field, "").strip() for field in TEXT_FIELDS}
+        # TEXT_FIELDS are spelled out below: building a dict of them for every row
+        # took a seventh of the parsing time.
         return (
             unique_key,
             dates["created_at"],
@@ -214,22 +216,22 @@ class RowParser:
             dates["resolution_updated_at"],
             status,
             agency or None,
-            text["agency_name"],
+            get("agency_name", "").strip(),
             complaint_type,
-            text["descriptor"],
-            text["additional_details"],
-            text["location_type"],
+            get("descriptor", "").strip(),
+            get("additional_details", "").strip(),
+            get("location_type", "").strip(),
             incident_zip,
-            text["incident_address"],
-            text["street_name"],
-            text["city"],
+            get("incident_address", "").strip(),
+            get("street_name", "").strip(),
+            get("city", "").strip(),
             borough,
-            text["community_board"],
+            get("community_board", "").strip(),
             bbl,
             latitude,
             longitude,
             channel,
-            text["resolution_text"],
+            get("resolution_text", "").strip(),
             int(flags),
             raw,
         )
@@ -260,6 +262,10 @@ class RowParser:
 
 def parse_unique_key(text: str) -> int:
     text = text.strip()
+    # The usual case, a plain positive number, without the regex: isdecimal() takes
+    # the same digits as \d. Anything else goes through the checks below.
+    if len(text) <= 18 and text.isdecimal() and (key := int(text)):
+        return key
     if not text:
         raise RejectedRow("missing unique key")
     if not _UNIQUE_KEY.fullmatch(text) or int(float(text)) == 0:
@@ -304,9 +310,10 @@ def parse_nyc_datetime(text: str) -> tuple[datetime, Flag]:
 
     if offset:
         if offset in ("Z", "UTC"):
-            return naive.replace(tzinfo=UTC), Flag(0)
-        return datetime.fromisoformat(naive.isoformat() + offset).astimezone(UTC), Flag(
-            0
+            return naive.replace(tzinfo=UTC), _NO_FLAGS
+        return (
+            datetime.fromisoformat(naive.isoformat() + offset).astimezone(UTC),
+            _NO_FLAGS,
         )
     return localize_new_york(naive)
 
@@ -314,7 +321,7 @@ def parse_nyc_datetime(text: str) -> tuple[datetime, Flag]:
 def localize_new_york(naive: datetime) -> tuple[datetime, Flag]:
     """Attach New York time by the rule in this module's docstring."""
     local = naive.replace(tzinfo=NEW_YORK)
-    flags = Flag(0)
+    flags = _NO_FLAGS
     # Only 01:00-02:59 in March and November can fall in a repeated or skipped hour.
     if naive.month in (3, 11) and naive.hour in (1, 2):
         later = naive.replace(tzinfo=NEW_YORK, fold=1)
@@ -335,8 +342,8 @@ def parse_coordinates(
         latitude = next((n for n in numbers if _within(n, _LATITUDE_RANGE)), None)
         longitude = next((n for n in numbers if _within(n, _LONGITUDE_RANGE)), None)
         if latitude is None or longitude is None:
-            return None, None, Flag(0)
-        return latitude, longitude, Flag(0)
+            return None, None, _NO_FLAGS
+        return latitude, longitude, _NO_FLAGS
     try:
         latitude, longitude = float(latitude_text), float(longitude_text)
     except ValueError:
@@ -345,7 +352,7 @@ def parse_coordinates(
         _within(latitude, _LATITUDE_RANGE) and _within(longitude, _LONGITUDE_RANGE)
     ):
         return None, None, Flag.INVALID_COORDINATES
-    return latitude, longitude, Flag(0)
+    return latitude, longitude, _NO_FLAGS
 
 
 def _within(value: float, bounds: tuple[float, float]) -> bool:
