@@ -350,7 +350,10 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
                 "resolutions.review_descriptionversion"
             ),
             "is_own": submitted is not None
-            and request.user.pk in (submitted.author_id, submitted.last_edited_by_id),
+            and (
+                request.user.pk in (submitted.author_id, submitted.last_edited_by_id)
+                or submitted.editors.filter(pk=request.user.pk).exists()
+            ),
             "change_url": self._url("change", description),
             "preview_url": self._url("preview", description),
         }

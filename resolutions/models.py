@@ -117,6 +117,12 @@ class DescriptionVersion(models.Model):
         blank=True,
         related_name="+",
     )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="Everyone who saved this version; none of them may approve it.",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -40,10 +40,23 @@ def placeholder_values(
     return values
 
 
+# Placeholders whose values say where a resident lives or was; pages anyone can
+# open get the generic fallback ("the address you gave") instead.
+PRIVATE_PLACEHOLDERS = frozenset({"address"})
+
+
 def resident_text(
-    version: DescriptionVersion, language: str, service_request: ServiceRequest
+    version: DescriptionVersion,
+    language: str,
+    service_request: ServiceRequest,
+    *,
+    public: bool = False,
 ) -> ResidentText:
-    """The version in `language`, or in English when it has no such translation."""
+    """The version in `language`, or in English when it has no such translation.
+
+    With `public`, for pages anyone can open, private placeholders such as the
+    address are filled with their generic fallback, never the request's value.
+    """
     translated = version.translation(language) if language != "en" else None
     if translated is not None and translated.text.strip():
         text, sms_text, used = (
@@ -54,6 +67,8 @@ def resident_text(
     else:
         text, sms_text, used = version.text, version.sms_text, "en"
     values = placeholder_values(service_request, used)
+    if public:
+        values = {k: v for k, v in values.items() if k not in PRIVATE_PLACEHOLDERS}
     # Fallbacks for missing values are translated: fill in the resident's language.
     with translation.override(used):
         return ResidentText(

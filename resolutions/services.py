@@ -105,6 +105,7 @@ def start_draft(*, description: ResolutionDescription, author) -> DescriptionVer
         author=author,
         last_edited_by=author,
     )
+    draft.editors.add(author)
     if published is not None:
         DescriptionTranslation.objects.bulk_create(
             DescriptionTranslation(
@@ -159,6 +160,7 @@ def save_draft(
     current.revision += 1
     current.status = Status.DRAFT
     current.save()
+    current.editors.add(editor)
     if translations is not None:
         _save_translations(current, translations)
     if previous_status != current.status:
@@ -260,14 +262,17 @@ def publish_version(
 ) -> DescriptionVersion:
     """Publish a submitted version and retire the one it replaces.
 
-    The reviewer must be someone other than the version's author and its last
-    editor: nobody approves their own words.
+    The reviewer must be someone other than everyone who wrote or edited the
+    version: nobody approves their own words.
     """
     _require(reviewer, "resolutions.review_descriptionversion", version.description)
     current = _locked(version)
     if current.status != Status.SUBMITTED:
         raise TransitionError("Only a submitted version can be published.")
-    if reviewer.pk in (current.author_id, current.last_edited_by_id):
+    if (
+        reviewer.pk in (current.author_id, current.last_edited_by_id)
+        or current.editors.filter(pk=reviewer.pk).exists()
+    ):
         raise TransitionError(
             "You wrote or edited this version; someone else must approve it."
         )

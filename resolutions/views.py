@@ -80,7 +80,11 @@ def request_status(request: HttpRequest, unique_key: int) -> HttpResponse:
     )
     version = status_page_version(service_request)
     language = translation.get_language()
-    explanation = resident_text(version, language, service_request) if version else None
+    explanation = (
+        resident_text(version, language, service_request, public=True)
+        if version
+        else None
+    )
 
     # Only these values reach the template, so nothing else about the request can
     # leak into the page by a template edit.

@@ -389,3 +389,22 @@ def test_compiled_catalogs_match_their_po_files(po_file):
     assert compiled == _po_messages(po_file), (
         "Run `python manage.py compilemessages --ignore=.venv` and commit the .mo files"
     )
+
+
+def test_address_placeholder_is_not_filled_with_the_address_on_the_public_page(
+    client, description, publish
+):
+    publish(
+        description,
+        "An inspector visited {address} and found heat. If it stops, you can call 311.",
+    )
+    service_request = make_request(
+        description, incident_address="742 EVERGREEN TERRACE"
+    )
+    close(service_request)
+
+    response = client.get(status_url(service_request))
+
+    assert "Evergreen" not in response.text
+    assert "EVERGREEN" not in response.text
+    assert "An inspector visited the address you gave" in response.text

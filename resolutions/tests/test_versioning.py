@@ -419,6 +419,28 @@ def test_whoever_wrote_or_last_edited_a_version_cannot_publish_it(
     assert description.published_version.number == 1
 
 
+def test_a_reviewer_who_edited_a_version_earlier_cannot_publish_it(
+    description, liaison, reviewer
+):
+    draft = start_draft(description=description, author=liaison)
+    draft = save_draft(
+        version=draft,
+        editor=reviewer,
+        expected_revision=draft.revision,
+        text=PLAIN_TEXT,
+    )
+    draft = save_draft(
+        version=draft, editor=liaison, expected_revision=draft.revision, text=PLAIN_TEXT
+    )
+    submitted = submit_version(version=draft, actor=liaison)
+
+    with pytest.raises(TransitionError, match="someone else must approve it"):
+        publish_version(version=submitted, reviewer=reviewer)
+
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
 @pytest.mark.parametrize("comment", ["", "   \n"])
 def test_returning_a_version_needs_a_comment(description, liaison, reviewer, comment):
     submitted = submit_plain_draft(description, liaison)
