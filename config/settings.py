@@ -25,7 +25,12 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 _DATABASE_URL = env_str("DATABASE_URL")
 
 if not DEBUG:
-    if SECRET_KEY == _DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 40:
+    # Same bar as Django's deployment check: long, and not one character repeated.
+    if (
+        SECRET_KEY == _DEVELOPMENT_SECRET_KEY
+        or len(SECRET_KEY) < 40
+        or len(set(SECRET_KEY)) < 5
+    ):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set to a random value of 40+ characters "
             "when DJANGO_DEBUG is off."

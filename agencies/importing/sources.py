@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,12 +117,23 @@ class Source:
         self.close()
 
     def __iter__(self) -> Iterator[Record | Reject]:
-        return self._json_records() if self.is_json else self._csv_records()
+        records = self._json_records() if self.is_json else self._csv_records()
+        try:
+            yield from records
+        # A file that is damaged as a whole fails as a whole: importing the part
+        # before the damage would look like a complete import.
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                f"the file is not UTF-8 text (byte {error.start} of a line cannot be "
+                "read); export it again as UTF-8"
+            ) from error
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            raise SourceError(
+                f"the compressed file is damaged or cut short ({error})"
+            ) from error
 
     def _csv_records(self) -> Iterator[Record | Reject]:
-        text = io.TextIOWrapper(
-            self._stream, encoding="utf-8-sig", errors="replace", newline=""
-        )
+        text = io.TextIOWrapper(self._stream, encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         try:
             header = next(reader)
@@ -134,7 +146,8 @@ class Source:
         )
         if key_index is None:
             raise SourceError(
-                "no Unique Key column; the header row was: " + ", ".join(header[:12])
+                "no Unique Key column; the header row begins: "
+                + ascii(", ".join(header[:12]))[1:-1][:200]
             )
 
         width = len(header)
@@ -178,10 +191,10 @@ class Source:
             except StopIteration:
                 return
             except ijson.JSONError as error:
-                yield Reject(
-                    number, f"invalid JSON, the rest of the file was not read: {error}"
-                )
-                return
+                raise SourceError(
+                    f"invalid JSON after record {number - 1}, so nothing was imported: "
+                    f"{error}"
+                ) from error
             if not isinstance(item, dict):
                 yield Reject(number, "not a JSON object", record=_json_text(item))
                 continue

@@ -151,8 +151,26 @@ def test_an_empty_file_fails_naming_the_file(tmp_path):
 def test_a_missing_path_fails_clearly(tmp_path):
     path = tmp_path / "no-such-export.csv"
 
-    with pytest.raises(CommandError, match=r"no-such-export\.csv: no such file"):
+    with pytest.raises(CommandError, match=r"no such file: .*no-such-export\.csv"):
         run_command(str(path))
+
+    assert not ImportRun.objects.exists()
+
+
+def test_a_missing_path_among_several_stops_before_anything_is_imported(tmp_path):
+    good = export_with_flags(tmp_path / "export.csv")
+
+    with pytest.raises(CommandError, match="no such file"):
+        run_command(str(good), str(tmp_path / "typo.csv"))
+
+    assert not ImportRun.objects.exists()
+
+
+def test_a_report_in_a_missing_folder_stops_before_anything_is_imported(tmp_path):
+    good = export_with_flags(tmp_path / "export.csv")
+
+    with pytest.raises(CommandError, match="--report"):
+        run_command(str(good), "--report", str(tmp_path / "nowhere" / "r.json"))
 
     assert not ImportRun.objects.exists()
 

@@ -1,11 +1,13 @@
 """Rows that cannot be stored, and repeated keys, go to the rejects CSV with their line."""
 
 import csv
+import gzip
 import json
 from pathlib import Path
 
 import pytest
 
+from agencies.importing.sources import SourceError
 from agencies.models import ImportRun, ServiceRequest
 from agencies.services import import_service_requests
 
@@ -169,19 +171,46 @@ def test_a_json_element_that_is_not_an_object_is_rejected_with_its_number(tmp_pa
     ],
     ids=["array", "lines"],
 )
-def test_invalid_json_midway_keeps_the_rows_before_it_and_is_rejected(
+def test_invalid_json_midway_fails_the_whole_file_and_stores_nothing(
     tmp_path, name, text
 ):
     path = write_text(tmp_path / name, text)
 
-    run = import_service_requests(path=path)
+    with pytest.raises(SourceError, match="invalid JSON after record 2"):
+        import_service_requests(path=path)
 
-    [(line, reason)] = lines_and_reasons(run)
-    assert line == 3
-    assert reason.startswith("invalid JSON, the rest of the file was not read:")
-    assert stored_keys() == [101, 102]
-    assert run.status == ImportRun.Status.SUCCEEDED
-    assert (run.rows_read, run.inserted, run.rejected) == (3, 2, 1)
+    run = ImportRun.objects.get()
+    assert stored_keys() == []
+    assert run.status == ImportRun.Status.FAILED
+    assert "nothing was imported" in run.error
+
+
+def test_a_file_that_is_not_utf8_fails_clearly_and_stores_nothing(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        (HEADER + "101,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n").encode()
+        + "102,01/15/2024 10:00:00 AM,HPD,CAFÉ,Open\n".encode("latin-1")
+    )
+
+    with pytest.raises(SourceError, match="not UTF-8"):
+        import_service_requests(path=path)
+
+    assert stored_keys() == []
+
+
+def test_a_truncated_gzip_fails_clearly_and_stores_nothing(tmp_path):
+    rows = "".join(
+        f"{key},01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
+        for key in range(100, 5000)
+    )
+    whole = gzip.compress((HEADER + rows).encode())
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+
+    with pytest.raises(SourceError, match="damaged or cut short"):
+        import_service_requests(path=path)
+
+    assert stored_keys() == []
 
 
 def test_a_key_repeated_within_a_file_counts_once_and_the_first_row_wins(tmp_path):

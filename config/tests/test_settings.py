@@ -7,6 +7,9 @@ from django.conf import settings
 from conftest import PROJECT_DIR
 
 
+REAL_KEY = "k3P9-vQx2_Lr8Zt5Wm1Ny7Hb4Jd6Fc0Gs9Ae2Ru8Io5Pl3Ky7Tw"
+
+
 def load_settings(**environment: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh interpreter with exactly these variables."""
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
@@ -39,10 +42,22 @@ def test_production_refuses_the_development_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_a_key_of_one_repeated_character():
+    result = load_settings(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="a" * 50,
+        DJANGO_ALLOWED_HOSTS="311.example.org",
+        DATABASE_URL="postgres://db.example.org/closing_the_loop",
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
 def test_production_refuses_missing_or_wildcard_allowed_hosts():
     common = {
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_SECRET_KEY": REAL_KEY,
         "DATABASE_URL": "postgres://db.example.org/closing_the_loop",
     }
 
@@ -56,7 +71,7 @@ def test_production_refuses_missing_or_wildcard_allowed_hosts():
 def test_production_refuses_to_run_without_a_database_url():
     result = load_settings(
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=REAL_KEY,
         DJANGO_ALLOWED_HOSTS="311.example.org",
     )
 
@@ -67,7 +82,7 @@ def test_production_refuses_to_run_without_a_database_url():
 def test_production_starts_when_configured():
     result = load_settings(
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=REAL_KEY,
         DJANGO_ALLOWED_HOSTS="311.example.org",
         DATABASE_URL="postgres://db.example.org/closing_the_loop",
     )

@@ -44,10 +44,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         show_progress = not options["no_progress"] and sys.stderr.isatty()
+        # Check every argument before importing anything, so a typo in the last
+        # path does not leave the first files imported and no report written.
+        missing = [str(path) for path in options["paths"] if not path.is_file()]
+        if missing:
+            raise CommandError(f"no such file: {', '.join(missing)}")
+        report = options["report"]
+        if report is not None and not report.parent.is_dir():
+            raise CommandError(f"--report: folder {report.parent} does not exist")
+
         runs = []
         for path in options["paths"]:
-            if not path.is_file():
-                raise CommandError(f"{path}: no such file")
             rejects_path = None
             if options["rejects_dir"]:
                 rejects_path = options["rejects_dir"] / f"{path.name}.rejects.csv"
