@@ -6,7 +6,6 @@ from django.conf import settings
 
 from conftest import PROJECT_DIR
 
-
 REAL_KEY = "k3P9-vQx2_Lr8Zt5Wm1Ny7Hb4Jd6Fc0Gs9Ae2Ru8Io5Pl3Ky7Tw"
 
 
