@@ -15,6 +15,7 @@ from agencies.models import (
 )
 from agencies.quality import Flag
 from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
+from resolutions.models import ResolutionNotice
 
 
 def count_of(model, field: str, outer: str = "pk") -> Coalesce:
@@ -150,6 +151,29 @@ class ServiceRequestChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
         )
 
 
+class ResolutionNoticeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ResolutionNotice
+    fields = ["closed_at", "language", "version_told", "told_text", "recorded_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name = "what the resident was told"
+    verbose_name_plural = "what the resident was told at closure (frozen)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version__description")
+
+    @admin.display(description="version")
+    def version_told(self, notice: ResolutionNotice) -> str:
+        version = notice.version
+        legacy = " (legacy NYC text)" if version.is_legacy else ""
+        return f"{version.description.title}, version {version.number}{legacy}"
+
+    @admin.display(description="text")
+    def told_text(self, notice: ResolutionNotice) -> str:
+        translation = notice.version.translation(notice.language)
+        return translation.text if translation else notice.version.text
+
+
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -175,7 +199,7 @@ class ServiceRequestAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mode
     search_help_text = "A request number, or part of the incident address."
     show_full_result_count = False
     list_per_page = 50
-    inlines = [ServiceRequestChangeInline]
+    inlines = [ResolutionNoticeInline, ServiceRequestChangeInline]
     fieldsets = [
         (
             None,

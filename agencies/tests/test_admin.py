@@ -7,6 +7,7 @@ from agencies.models import Agency, ComplaintType, ImportRun, ServiceRequest
 from agencies.quality import Flag
 from resolutions.legacy import ensure_legacy_descriptions
 from resolutions.models import ResolutionDescription
+from resolutions.services import record_resolutions_told
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +113,18 @@ def test_admin_requires_a_staff_login(client):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_request_page_shows_the_frozen_version_its_resident_was_told(
+    staff_client, requests_
+):
+    first, _ = requests_
+    record_resolutions_told(requests=ServiceRequest.objects.filter(pk=first.pk))
+    version = first.resolution_description.published_version
+    url = reverse("admin:agencies_servicerequest_change", args=[first.pk])
+
+    response = staff_client.get(url)
+
+    assert "what the resident was told at closure" in response.text.lower()
+    assert f"version {version.number} (legacy NYC text)" in response.text
+    assert version.text in response.text
