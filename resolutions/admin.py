@@ -514,10 +514,13 @@ class LegacyTextAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
         )
         return format_html('<a href="{}">{}</a>', url, legacy.description.title)
 
-    @admin.action(description="Group selected texts under one description…")
+    def has_group_permission(self, request) -> bool:
+        return request.user.has_perm("resolutions.change_resolutiondescription")
+
+    @admin.action(
+        description="Group selected texts under one description…", permissions=["group"]
+    )
     def group_selected(self, request, queryset):
-        if not request.user.has_perm("resolutions.change_resolutiondescription"):
-            raise PermissionDenied
         agencies = set(queryset.values_list("agency_id", flat=True))
         if len(agencies) != 1:
             self.message_user(
