@@ -171,6 +171,7 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
                 can_review=request.user.has_perm(
                     "resolutions.review_descriptionversion"
                 ),
+                can_edit=request.user.has_perm("resolutions.change_descriptionversion"),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -44,3 +44,21 @@ def test_supervisor_is_not_offered_the_legacy_grouping_action(supervisor_client)
 
     assert response.status_code == 200
     assert "group_selected" not in response.text
+
+
+def test_liaison_of_the_agency_is_offered_a_new_version(client, django_user_model):
+    user = django_user_model.objects.create_user("lee", password="unused")
+    set_membership(
+        user=user,
+        role=StaffMembership.Role.LIAISON,
+        agency=Agency.objects.get(pk="NYPD"),
+    )
+    client.force_login(user)
+    description_id = ensure_legacy_descriptions([("NYPD", TEXT)])[("NYPD", TEXT)]
+    url = reverse(
+        "admin:resolutions_resolutiondescription_change", args=[description_id]
+    )
+
+    response = client.get(url)
+
+    assert "Write a new version" in response.text
