@@ -78,15 +78,14 @@ def import_service_requests(
             run.source_format = source.format
             result, rows_read = _load(source, run, rejects, method, progress)
     except (SourceError, OSError) as error:
-        rejects.close()
         _finish(run, ImportRun.Status.FAILED, error=str(error))
         raise
     except BaseException as error:
-        rejects.close()
         logger.exception("import %s of %s failed", run.pk, path)
         _finish(run, ImportRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
         raise
-    rejects.close()
+    finally:
+        rejects.close()
 
     run.rows_read = rows_read
     run.inserted, run.updated, run.unchanged = (
