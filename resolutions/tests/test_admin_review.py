@@ -8,8 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Agency, ComplaintType, ServiceRequest, StaffMembership
-from agencies.services import set_membership
+from agencies.models import ComplaintType, ServiceRequest, StaffMembership
 from resolutions.legacy import ensure_legacy_descriptions
 from resolutions.models import (
     DescriptionTranslation,
@@ -45,32 +44,6 @@ NEW_SPANISH = (
 NEW_SPANISH_SMS = (
     "Arreglamos la calefacción en {address}. Si vuelve a fallar, llame al 311."
 )
-
-
-def staff(django_user_model, username: str, role: str, agency: Agency | None):
-    user = django_user_model.objects.create_user(username)
-    set_membership(user=user, role=role, agency=agency)
-    return user
-
-
-@pytest.fixture
-def hpd() -> Agency:
-    return Agency.objects.get(code="HPD")
-
-
-@pytest.fixture
-def liaison(django_user_model, hpd):
-    return staff(django_user_model, "lena", Role.LIAISON, hpd)
-
-
-@pytest.fixture
-def other_liaison(django_user_model, hpd):
-    return staff(django_user_model, "omar", Role.LIAISON, hpd)
-
-
-@pytest.fixture
-def reviewer(django_user_model, hpd):
-    return staff(django_user_model, "rita", Role.REVIEWER, hpd)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, ServiceRequest, StaffMembership
-from agencies.services import import_service_requests, set_membership
+from agencies.services import import_service_requests
+from config.testing.staff import staff
 from resolutions.models import (
     DescriptionTransition,
     DescriptionTranslation,
@@ -52,12 +53,6 @@ PLAIN_TEXT = (
 PLAIN_SMS = "We fixed the heat at {address}. If it goes out again, call 311."
 
 
-def staff(django_user_model, username: str, role: str, agency: Agency | None):
-    user = django_user_model.objects.create_user(username)
-    set_membership(user=user, role=role, agency=agency)
-    return user
-
-
 def history(version: DescriptionVersion) -> list[tuple[str, str, str, str]]:
     return list(
         DescriptionTransition.objects.filter(version=version).values_list(
@@ -79,28 +74,8 @@ def submit_plain_draft(description, author) -> DescriptionVersion:
 
 
 @pytest.fixture
-def hpd() -> Agency:
-    return Agency.objects.get(code="HPD")
-
-
-@pytest.fixture
 def dot() -> Agency:
     return Agency.objects.get(code="DOT")
-
-
-@pytest.fixture
-def liaison(django_user_model, hpd):
-    return staff(django_user_model, "lena", Role.LIAISON, hpd)
-
-
-@pytest.fixture
-def other_liaison(django_user_model, hpd):
-    return staff(django_user_model, "omar", Role.LIAISON, hpd)
-
-
-@pytest.fixture
-def reviewer(django_user_model, hpd):
-    return staff(django_user_model, "rita", Role.REVIEWER, hpd)
 
 
 @pytest.fixture
