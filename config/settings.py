@@ -156,12 +156,62 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "dispatch-due-survey-messages": {
+        "task": "surveys.tasks.dispatch_due_messages",
+        "schedule": 60.0,
+    },
+}
 
+# The public address of the site: survey and unsubscribe links in messages start
+# with it. Links always use the site's own domain, never a link shortener.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email goes through django-anymail in production: set EMAIL_BACKEND to a provider's
+# backend (e.g. anymail.backends.postmark.EmailBackend) and ANYMAIL_* to its keys.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "311 <no-reply@311.example.org>")
+ANYMAIL = {
+    # Shared secret the provider's tracking webhooks send as basic auth,
+    # "user:password". Webhook calls without it are refused.
+    "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or None,
+    "POSTMARK_SERVER_TOKEN": env_str("ANYMAIL_POSTMARK_SERVER_TOKEN") or None,
+    "MAILGUN_API_KEY": env_str("ANYMAIL_MAILGUN_API_KEY") or None,
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")
+    or None,
+    "SENDGRID_API_KEY": env_str("ANYMAIL_SENDGRID_API_KEY") or None,
+}
+
+# Text messages: surveys.sms.TwilioBackend in production; the console backend
+# prints them, the memory backend keeps them for tests.
+SMS_BACKEND = env_str("SMS_BACKEND", "surveys.sms.ConsoleBackend")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+# A Messaging Service SID (MG...) or a sending number in E.164.
+TWILIO_FROM = env_str("TWILIO_FROM")
+
+# Surveys after closure. Delays are held in the database and sent by the beat
+# dispatcher, never as long broker countdowns.
+SURVEY_DELAY_MINUTES = env_int("SURVEY_DELAY_MINUTES", 0, minimum=0)
+# Closures older than this (e.g. an import of old data) get no survey.
+SURVEY_MAX_CLOSURE_AGE_DAYS = env_int("SURVEY_MAX_CLOSURE_AGE_DAYS", 14, minimum=1)
+# Text messages only between these local hours (America/New_York).
+SURVEY_SMS_FIRST_HOUR = env_int("SURVEY_SMS_FIRST_HOUR", 9, minimum=0)
+SURVEY_SMS_LAST_HOUR = env_int("SURVEY_SMS_LAST_HOUR", 20, minimum=1)
+# At most one survey per email address or number in this many days.
+SURVEY_FREQUENCY_DAYS = env_int("SURVEY_FREQUENCY_DAYS", 30, minimum=0)
+# "email" or "sms": the channel used when a resident gave both.
+SURVEY_PREFERRED_CHANNEL = env_str("SURVEY_PREFERRED_CHANNEL", "email")
+if SURVEY_PREFERRED_CHANNEL not in ("email", "sms"):
+    raise ImproperlyConfigured("SURVEY_PREFERRED_CHANNEL must be email or sms.")
+# One reminder this many days after the invitation if there is no answer (0: none).
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=0)
+# Survey links stop working this many days after the invitation is sent.
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30, minimum=1)
+# Key of the digests that opt-outs are kept as; changing it forgets every opt-out.
+SURVEY_ADDRESS_KEY = env_str("SURVEY_ADDRESS_KEY") or SECRET_KEY
 
 # Resolution texts above this US school grade get a plain-language warning.
 PLAIN_LANGUAGE_MAX_GRADE = float(env_int("PLAIN_LANGUAGE_MAX_GRADE", 8, minimum=1))

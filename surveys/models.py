@@ -1,0 +1,642 @@
+"""Surveys: what residents are asked, who is invited, what they answered.
+
+A survey is versioned like a resolution description: `Survey` is the stable
+identity, `SurveyVersion` its append-only versions, each with its questions and
+their translations. A closed request's resident gets at most one `Invitation` per
+channel; each invitation sends at most two `Message`s (the invitation and one
+reminder), each sent exactly once; an answered invitation has exactly one
+`Response`.
+
+Residents' email addresses and phone numbers live only on `Contact`, so they can
+be purged without touching anything else. Opt-outs and the frequent-caller limit
+work on keyed hashes of the address (`address_digest`), which outlive the purge.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.models import ServiceRequest
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class Contact(models.Model):
+    """How to reach the resident of one service request, as the 311 system sent it."""
+
+    class PhoneProblem(models.TextChoices):
+        INVALID = "invalid", "Not a valid phone number"
+        EXTENSION = "extension", "Has an extension, so it cannot receive texts"
+        NOT_MOBILE = (
+            "not_mobile",
+            "A landline or other number that cannot receive texts",
+        )
+
+    service_request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, related_name="contact"
+    )
+    email = models.EmailField(blank=True)
+    phone_as_given = models.CharField(max_length=40, blank=True)
+    phone_e164 = models.CharField(
+        max_length=16, blank=True, help_text="The mobile number in E.164 form."
+    )
+    phone_problem = models.CharField(
+        max_length=12,
+        choices=PhoneProblem.choices,
+        blank=True,
+        help_text="Why this number is never texted.",
+    )
+    language = models.CharField(max_length=10, default="en")
+    email_consent = models.BooleanField(default=False)
+    sms_consent = models.BooleanField(default=False)
+    is_fake = models.BooleanField(
+        default=False, help_text="Made up for the demo; never a real resident."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Contact for SR {self.service_request_id}"
+
+    def address(self, channel: str) -> str:
+        return self.email if channel == Channel.EMAIL else self.phone_e164
+
+    def can_receive(self, channel: str) -> bool:
+        if channel == Channel.EMAIL:
+            return bool(self.email) and self.email_consent
+        return bool(self.phone_e164) and not self.phone_problem and self.sms_consent
+
+
+class OptOut(models.Model):
+    """An email address or phone number that asked for no more surveys.
+
+    Stored as a keyed digest (see surveys.addresses), so the opt-out survives the
+    purge of contact details and the table holds no address. START, or a new
+    consent after opting out, sets `opted_back_in_at` instead of deleting, so the
+    history stays.
+    """
+
+    class Source(models.TextChoices):
+        SMS_KEYWORD = "sms_keyword", "Replied STOP"
+        UNSUBSCRIBE_LINK = "unsubscribe_link", "Unsubscribe link"
+        LIST_UNSUBSCRIBE = "list_unsubscribe", "One-click unsubscribe"
+        PROVIDER = "provider", "Reported by the provider"
+        COMPLAINT = "complaint", "Marked as spam"
+        STAFF = "staff", "Staff"
+
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    address_digest = models.CharField(max_length=64)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    opted_out_at = models.DateTimeField(default=timezone.now)
+    opted_back_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "address_digest"], name="optout_unique_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} opt-out {self.address_digest[:8]}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.opted_back_in_at is None
+
+
+class Survey(models.Model):
+    """A survey's stable identity; what residents are asked is in its versions."""
+
+    name = models.CharField(max_length=200, unique=True)
+    is_default = models.BooleanField(
+        default=False, help_text="Sent after every closure unless another applies."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="survey_one_default",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def published_version(self) -> "SurveyVersion | None":
+        return self.versions.filter(status=SurveyVersion.Status.PUBLISHED).first()
+
+
+class SurveyVersionQuerySet(models.QuerySet):
+    def published(self) -> "SurveyVersionQuerySet":
+        return self.filter(status=SurveyVersion.Status.PUBLISHED)
+
+    def awaiting_review(self) -> "SurveyVersionQuerySet":
+        return self.filter(status=SurveyVersion.Status.SUBMITTED)
+
+
+class SurveyVersion(models.Model):
+    """One version of a survey's questions. Immutable once published."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for review"
+        RETURNED = "returned", "Returned with comments"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    WORKING_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    title = models.CharField(
+        max_length=200, help_text="Heading residents see above the questions."
+    )
+    introduction = models.TextField(
+        blank=True, help_text="One or two sentences under the heading."
+    )
+    change_note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SurveyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "-number"]
+        permissions = [
+            ("submit_surveyversion", "Can submit a survey version for review"),
+            (
+                "review_surveyversion",
+                "Can publish or return a submitted survey version",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "number"], name="surveyversion_unique_number"
+            ),
+            # Invitations sent now answer exactly one version.
+            models.UniqueConstraint(
+                fields=["survey"],
+                condition=Q(status="published"),
+                name="surveyversion_one_published",
+            ),
+            models.UniqueConstraint(
+                fields=["survey"],
+                condition=Q(status__in=["draft", "submitted", "returned"]),
+                name="surveyversion_one_working",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class SurveyVersionTranslation(models.Model):
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"],
+                name="surveyversiontranslation_unique_language",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} [{self.language}]"
+
+
+class SurveyTransition(models.Model):
+    """Audit trail of a survey version's review: who moved it, when, and why."""
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class Question(models.Model):
+    """One question of a survey version.
+
+    `key` stays the same across versions for the same question ("satisfaction",
+    "fixed", ...), so results stay comparable when the wording changes.
+    """
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", "Five-point agreement scale"
+        YES_NO = "yes_no", "Yes / no / not sure"
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        TEXT = "text", "Free text"
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(
+        max_length=40,
+        help_text="Keep it when rewording a question, so results stay comparable.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    prompt = models.TextField(help_text="The question as residents read it.")
+    help_text = models.TextField(blank=True)
+    is_required = models.BooleanField(default=False)
+    max_length = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For free text: the most characters allowed."
+    )
+    show_when_question = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Ask this only when an earlier question got one of the answers below.",
+    )
+    show_when_values = models.JSONField(
+        default=list, blank=True, help_text='Stored answer values, e.g. ["disagree"].'
+    )
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "key"], name="question_unique_key"
+            ),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="question_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.prompt[:60]}"
+
+
+class QuestionTranslation(models.Model):
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=10)
+    prompt = models.TextField()
+    help_text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "language"],
+                name="questiontranslation_unique_language",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key} [{self.language}]"
+
+
+class Choice(models.Model):
+    """An answer offered by a single or multiple choice question.
+
+    Agreement and yes / no questions use the fixed scales in surveys.scales.
+    """
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveSmallIntegerField()
+    value = models.SlugField(max_length=40, help_text="Stored and published value.")
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "value"], name="choice_unique_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ChoiceTranslation(models.Model):
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=10)
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["choice", "language"], name="choicetranslation_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.language}]"
+
+
+def new_token() -> str:
+    # 256 random bits: survey links cannot be guessed or enumerated.
+    return secrets.token_urlsafe(32)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def answerable(self) -> "InvitationQuerySet":
+        return self.filter(
+            status__in=Invitation.ANSWERABLE_STATUSES, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """The survey offered to one closed request's resident on one channel.
+
+    Created in the closure's transaction; at most one per request and channel. A
+    rule that stops or delays it is written on it (`skip_reason`, `notes`), so
+    staff can see why a resident was or was not asked.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SKIPPED = "skipped", "Not sent"
+        SENT = "sent", "Sent"
+        ANSWERED = "answered", "Answered"
+        EXPIRED = "expired", "Expired"
+
+    class SkipReason(models.TextChoices):
+        NO_CLOSED_DATE = "no_closed_date", "Closed date unknown"
+        IMPLAUSIBLE_CLOSED_DATE = "implausible_closed_date", "Closed date implausible"
+        NO_CONSENT = "no_consent", "No consent for this channel"
+        UNREACHABLE = "unreachable", "Address or number cannot be used"
+        OPTED_OUT = "opted_out", "Opted out"
+        RECENTLY_SURVEYED = "recently_surveyed", "Surveyed recently (frequent caller)"
+        OTHER_CHANNEL = "other_channel", "Another channel is preferred"
+        NO_SURVEY = "no_survey", "No published survey"
+        DELIVERY_FAILED = "delivery_failed", "Could not be delivered"
+
+    ANSWERABLE_STATUSES = (Status.SENT,)
+
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="invitations"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text="Empty once the contact details are purged.",
+    )
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    skip_reason = models.CharField(
+        max_length=30, choices=SkipReason.choices, blank=True
+    )
+    notes = models.TextField(
+        blank=True, help_text="Rules that applied, e.g. held for quiet hours."
+    )
+    address_digest = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    survey_version = models.ForeignKey(
+        SurveyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text="The version the link opens; fixed when the invitation is made.",
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    is_simulated = models.BooleanField(
+        default=False, help_text="Demo data, never a real resident."
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The closure that triggered this invitation."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A closure surveys each resident at most once per channel, however
+            # many times the closure is reported.
+            models.UniqueConstraint(
+                fields=["service_request", "channel"],
+                name="invitation_unique_request_channel",
+            )
+        ]
+        indexes = [
+            # The frequent-caller rule: invitations to this address since a date.
+            models.Index(
+                fields=["address_digest", "created_at"], name="invitation_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SR {self.service_request_id} {self.get_channel_display()} invitation"
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, *, now=None) -> "MessageQuerySet":
+        return self.filter(
+            status=Message.Status.SCHEDULED, send_after__lte=now or timezone.now()
+        )
+
+
+class Message(models.Model):
+    """One message to a resident: the invitation, or its one reminder.
+
+    The unit of exactly-once delivery. A task claims the row by moving it from
+    scheduled to sending in one UPDATE; only the claimant talks to the provider.
+    """
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMINDER = "reminder", "Reminder"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        BOUNCED = "bounced", "Bounced"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="messages"
+    )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    send_after = models.DateTimeField(
+        help_text="Not before this time (closure delay, quiet hours)."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(
+        blank=True, help_text="The text that was sent, with the survey link masked."
+    )
+    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["invitation", "send_after"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "purpose"], name="message_unique_purpose"
+            )
+        ]
+        indexes = [
+            # The beat dispatcher's scan: scheduled messages by time.
+            models.Index(
+                fields=["send_after"],
+                condition=Q(status="scheduled"),
+                name="message_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.invitation}"
+
+
+class DeliveryEvent(models.Model):
+    """What a provider reported about a message: delivered, bounced, complained..."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="events"
+    )
+    event = models.CharField(max_length=30)
+    provider_event_id = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} for message {self.message_id}"
+
+
+class Response(models.Model):
+    """A resident's answers to one invitation: at most one, held by the database.
+
+    The headline answers are copied onto the row so queues and dashboards need
+    no pivot of the answers table.
+    """
+
+    class Fixed(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_SURE = "not_sure", "Not sure"
+
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, related_name="response"
+    )
+    survey_version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    language = models.CharField(max_length=10)
+    channel = models.CharField(
+        max_length=5, choices=Channel.choices, help_text="Where it was answered."
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0-100 in steps of 25, as NYC scores it."
+    )
+    fixed = models.CharField(max_length=8, choices=Fixed.choices, blank=True)
+    wants_reopen = models.BooleanField(null=True, blank=True)
+    is_complete = models.BooleanField(
+        default=True,
+        help_text="False for an SMS reply that answered only the first question.",
+    )
+    is_simulated = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Response to {self.invitation}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    values = models.JSONField(
+        default=list, help_text="Stored choice values; one for single-answer kinds."
+    )
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="answer_unique_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.question_id} in response {self.response_id}"
