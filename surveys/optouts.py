@@ -1,0 +1,64 @@
+"""Opting out of surveys and back in, by email address or phone number."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.addresses import address_digest
+from surveys.models import Invitation, Message, OptOut
+
+logger = logging.getLogger(__name__)
+
+
+def is_opted_out(*, channel: str, address: str) -> bool:
+    return OptOut.objects.filter(
+        channel=channel,
+        address_digest=address_digest(channel, address),
+        opted_back_in_at__isnull=True,
+    ).exists()
+
+
+@transaction.atomic
+def opt_out(*, channel: str, address: str, source: str) -> OptOut:
+    """Stop every survey message to this address, now and later."""
+    digest = address_digest(channel, address)
+    optout, _ = OptOut.objects.update_or_create(
+        channel=channel,
+        address_digest=digest,
+        defaults={
+            "source": source,
+            "opted_out_at": timezone.now(),
+            "opted_back_in_at": None,
+        },
+    )
+    cancelled = Message.objects.filter(
+        invitation__channel=channel,
+        invitation__address_digest=digest,
+        status=Message.Status.SCHEDULED,
+    ).update(status=Message.Status.CANCELLED, error="Opted out.")
+    Invitation.objects.filter(
+        channel=channel, address_digest=digest, status=Invitation.Status.SCHEDULED
+    ).update(
+        status=Invitation.Status.SKIPPED, skip_reason=Invitation.SkipReason.OPTED_OUT
+    )
+    logger.info(
+        "Opt-out %s on %s from %s; %d scheduled messages cancelled",
+        optout.pk,
+        channel,
+        source,
+        cancelled,
+    )
+    return optout
+
+
+def opt_back_in(*, channel: str, address: str) -> bool:
+    """Undo an opt-out (SMS START). True when there was one to undo."""
+    undone = OptOut.objects.filter(
+        channel=channel,
+        address_digest=address_digest(channel, address),
+        opted_back_in_at__isnull=True,
+    ).update(opted_back_in_at=timezone.now())
+    if undone:
+        logger.info("Opted back in on %s", channel)
+    return bool(undone)
