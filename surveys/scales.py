@@ -40,3 +40,14 @@ SCALES = {"agreement": AGREEMENT, "yes_no": YES_NO}
 
 def score_of(value: str) -> int | None:
     return next((p.score for p in AGREEMENT if p.value == value), None)
+
+
+# A one-digit SMS reply answers the first (agreement) question: 5 is the most
+# satisfied, as residents expect from a rating. The invitation text states it.
+SMS_REPLY_DIGITS = {
+    "5": "strongly_agree",
+    "4": "agree",
+    "3": "neutral",
+    "2": "disagree",
+    "1": "strongly_disagree",
+}
