@@ -184,7 +184,8 @@ def _mark_undeliverable(message: Message) -> None:
     invitation = Invitation.objects.select_for_update().get(pk=message.invitation_id)
     if invitation.status == Invitation.Status.ANSWERED:
         return
-    note = f"The invitation {message.get_status_display().lower()}: the resident did not get it."
+    outcome = message.get_status_display().lower()
+    note = f"The invitation {outcome}: the resident did not get it."
     invitation.skip_reason = Invitation.SkipReason.DELIVERY_FAILED
     invitation.notes = f"{invitation.notes}\n{note}".strip()
     invitation.save(update_fields=["skip_reason", "notes"])

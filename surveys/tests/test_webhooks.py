@@ -14,12 +14,14 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
+from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.urls import NoReverseMatch, reverse
 from twilio.request_validator import RequestValidator
 
 from surveys.models import Channel, DeliveryEvent, Message, OptOut, Response
 from surveys.optouts import is_opted_out
 from surveys.tests.sent import EMAIL, PHONE, invitation_message, sent_invitation
+from surveys.webhooks import receive_tracking_event
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +251,22 @@ def test_postmark_open_is_stored_but_answers_nothing(client, email_invitation):
         "delivered",
         "opened",
     ]
+
+
+def test_a_send_refused_for_an_earlier_complaint_opts_the_address_out(
+    email_invitation,
+):
+    event = AnymailTrackingEvent(
+        event_type=EventType.REJECTED,
+        reject_reason=RejectReason.SPAM,
+        message_id="pm-0001",
+        timestamp=None,
+    )
+
+    receive_tracking_event(sender=object, event=event, esp_name="Postmark")
+
+    assert invitation_message(email_invitation).status == Message.Status.FAILED
+    assert OptOut.objects.get().source == OptOut.Source.PROVIDER
 
 
 def test_postmark_report_for_another_message_is_accepted_and_ignored(
