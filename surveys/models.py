@@ -578,6 +578,15 @@ class DeliveryEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        constraints = [
+            # Providers retry webhooks: a retried event is stored once, even when
+            # two deliveries of it arrive at the same moment.
+            models.UniqueConstraint(
+                fields=["message", "provider_event_id"],
+                condition=~Q(provider_event_id=""),
+                name="deliveryevent_unique_provider_event",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} for message {self.message_id}"
