@@ -60,7 +60,9 @@ def test_a_number_with_an_extension_is_never_texted(service_request):
     assert not contact.can_receive(Channel.SMS)
 
 
-@pytest.mark.parametrize("given", ["12345", "call me", "+1 646 330 123", "000-000-0000"])
+@pytest.mark.parametrize(
+    "given", ["12345", "call me", "+1 646 330 123", "000-000-0000"]
+)
 def test_an_invalid_number_is_never_texted(service_request, given):
     contact = save(service_request, phone=given)
 
