@@ -1,14 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from agencies import services
+from agencies.integrations import revoke_integration
 from agencies.models import (
     Agency,
     ComplaintType,
     ImportRun,
+    Integration,
     ServiceRequest,
     ServiceRequestChange,
     StaffMembership,
@@ -136,11 +138,11 @@ class FlagFilter(admin.SimpleListFilter):
 
 class ServiceRequestChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ServiceRequestChange
-    fields = ["changed_at", "import_run", "changed_fields"]
+    fields = ["changed_at", "import_run", "integration", "changed_fields"]
     readonly_fields = fields
     extra = 0
-    verbose_name = "change from a later import"
-    verbose_name_plural = "changes from later imports"
+    verbose_name = "change from a later import or the 311 integration"
+    verbose_name_plural = "changes from later imports or the 311 integration"
 
     @admin.display(description="changes")
     def changed_fields(self, change: ServiceRequestChange):
@@ -301,3 +303,51 @@ class StaffMembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             services.end_membership(user=membership.user)
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """City administrators see and revoke integrations; tokens come from a command.
+
+    `manage.py create_integration NAME [--agency CODE]` prints a new token once;
+    only its digest is stored, so no page can show it.
+    """
+
+    list_display = ["name", "agency", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "agency"]
+    search_fields = ["name"]
+    fields = [
+        "name",
+        "agency",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and sees_all_agencies(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Changes keep the integration that made them; revoke instead.
+        return False
+
+    @admin.action(description="Revoke the selected integrations' tokens")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        revoked = sum(
+            revoke_integration(integration=integration) for integration in queryset
+        )
+        self.message_user(
+            request, f"{revoked} integration(s) revoked.", messages.SUCCESS
+        )

@@ -204,19 +204,39 @@ class ServiceRequest(models.Model):
 
 
 class ServiceRequestChange(models.Model):
-    """What a later import changed on a request: `changes` maps field to [old, new]."""
+    """What a later import or API write changed: `changes` maps field to [old, new]."""
 
     service_request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="changes"
     )
     import_run = models.ForeignKey(
-        "ImportRun", on_delete=models.CASCADE, related_name="changes"
+        "ImportRun",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    integration = models.ForeignKey(
+        "Integration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        help_text="The 311 system that sent the change through the staff API.",
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     changes = models.JSONField()
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        constraints = [
+            # Every change names where it came from: one import or one integration.
+            models.CheckConstraint(
+                condition=Q(import_run__isnull=True, integration__isnull=False)
+                | Q(import_run__isnull=False, integration__isnull=True),
+                name="servicerequestchange_one_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"SR {self.service_request_id}: {', '.join(sorted(self.changes))}"
@@ -255,3 +275,54 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.source}"
+
+
+class IntegrationQuerySet(models.QuerySet):
+    def active(self) -> "IntegrationQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class Integration(models.Model):
+    """A system allowed to write service requests through the staff API.
+
+    Each has its own token; only a keyed digest of it is stored (see
+    agencies.integrations), so the token is shown once, when it is issued.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrations",
+        help_text="The only agency it may write requests for; empty for all agencies.",
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Its token is refused from this time on."
+    )
+
+    objects = IntegrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def may_write_for(self, agency_code: str | None) -> bool:
+        return self.agency_id is None or self.agency_id == agency_code

@@ -1,21 +1,32 @@
-"""Importing NYC 311 service requests, and staff membership of agencies."""
+"""Importing and saving NYC 311 service requests, and staff membership of agencies."""
 
 import csv
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from agencies.closures import handle_closures
 from agencies.importing.loading import LoadResult, OrmLoader, PostgresLoader
-from agencies.importing.parsing import RejectedRow, RowParser
+from agencies.importing.parsing import COLUMNS, RejectedRow, RowParser
 from agencies.importing.sources import Reject, Source, SourceError
-from agencies.models import Agency, ImportRun, StaffMembership
+from agencies.models import (
+    Agency,
+    ImportRun,
+    Integration,
+    ServiceRequest,
+    StaffMembership,
+)
 from agencies.roles import group_name
+from surveys.contacts import save_contact
+from surveys.models import Contact
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +171,89 @@ def _finish(run: ImportRun, status: str, error: str = "") -> None:
     run.error = error
     run.finished_at = timezone.now()
     run.save()
+
+
+class NotPermitted(Exception):
+    """The integration may not write requests of this agency."""
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    service_request: ServiceRequest
+    created: bool
+    changed: bool
+    closed: bool  # closed by this write: handle_closures ran for it
+    contact: Contact | None
+
+
+_AGENCY = COLUMNS.index("agency_id")
+
+
+def save_service_request(
+    *,
+    row: tuple,
+    integration: Integration,
+    contact: Mapping[str, Any] | None = None,
+) -> SavedRequest:
+    """Create or update one request sent by a 311 system, with its resident's contact.
+
+    `row` is a parsed row as the import stores it (see importing.parsing), so a
+    request reads the same whether it came by import or by API, and a change is
+    kept as a ServiceRequestChange of the integration. `contact` holds the
+    arguments of surveys.contacts.save_contact; left out, the stored contact stays.
+    A request that becomes Closed goes through handle_closures after its contact
+    is saved, in the same transaction. Writing the same values again changes
+    nothing and closes nothing.
+    """
+    try:
+        with transaction.atomic():
+            return _save_service_request(row, integration, contact)
+    except IntegrityError:
+        # Two first writes of one key raced to insert it; the row now exists and
+        # is locked in its turn, so the second attempt updates it.
+        logger.info("SR %s was inserted concurrently; saving again", row[0])
+        with transaction.atomic():
+            return _save_service_request(row, integration, contact)
+
+
+def _save_service_request(
+    row: tuple, integration: Integration, contact: Mapping[str, Any] | None
+) -> SavedRequest:
+    key = row[0]
+    stored_agency = list(
+        ServiceRequest.objects.select_for_update()
+        .filter(pk=key)
+        .values_list("agency_id", flat=True)
+    )
+    if not integration.may_write_for(row[_AGENCY]) or (
+        stored_agency and not integration.may_write_for(stored_agency[0])
+    ):
+        raise NotPermitted(f"integration {integration.pk} may not write SR {key}")
+
+    loader = OrmLoader(None, integration=integration)
+    closed = loader.store_rows([row])
+    service_request = ServiceRequest.objects.get(pk=key)
+    saved_contact = None
+    if contact is not None:
+        saved_contact = save_contact(service_request=service_request, **contact)
+    if closed:
+        handle_closures(requests=ServiceRequest.objects.filter(pk=key))
+
+    created, changed = bool(loader.result.inserted), bool(loader.result.updated)
+    logger.info(
+        "SR %s %s by integration %s%s",
+        key,
+        "created" if created else "updated" if changed else "unchanged",
+        integration.pk,
+        "; closed" if closed else "",
+    )
+    return SavedRequest(
+        service_request=service_request,
+        created=created,
+        changed=changed,
+        closed=bool(closed),
+        contact=saved_contact,
+    )
 
 
 @transaction.atomic

@@ -213,6 +213,10 @@ SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30, minimum=1)
 # Key of the digests that opt-outs are kept as; changing it forgets every opt-out.
 SURVEY_ADDRESS_KEY = env_str("SURVEY_ADDRESS_KEY") or SECRET_KEY
 
+# Key of the digests that staff API tokens are stored as; changing it makes every
+# integration's token stop working (issue new ones with create_integration).
+API_TOKEN_KEY = env_str("API_TOKEN_KEY") or SECRET_KEY
+
 # Resolution texts above this US school grade get a plain-language warning.
 PLAIN_LANGUAGE_MAX_GRADE = float(env_int("PLAIN_LANGUAGE_MAX_GRADE", 8, minimum=1))
 

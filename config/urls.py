@@ -11,6 +11,7 @@ admin.site.index_title = "Service requests, resolutions and surveys"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("agencies.api.urls")),
     path("requests/<int:unique_key>/", request_status, name="request_status"),
     path("webhooks/", include("surveys.webhook_urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

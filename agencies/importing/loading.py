@@ -22,6 +22,7 @@ from agencies.models import (
     Agency,
     ComplaintType,
     ImportRun,
+    Integration,
     ServiceRequest,
     ServiceRequestChange,
 )
@@ -82,13 +83,18 @@ class OrmLoader:
     """Portable loader for SQLite in development; works in batches through the ORM.
 
     It remembers the keys it has seen to spot repeats within a file, so its memory
-    grows with the file; production imports use PostgresLoader.
+    grows with the file; production imports use PostgresLoader. The staff API
+    stores its one row through `store_rows` too, with its integration in place of
+    an import run as the source of the changes.
     """
 
     batch_size = 2000
 
-    def __init__(self, run: ImportRun) -> None:
+    def __init__(
+        self, run: ImportRun | None, *, integration: Integration | None = None
+    ) -> None:
         self.run = run
+        self.integration = integration
         self.result = LoadResult()
         self._seen: set[int] = set()
         self._pending: list[tuple] = []
@@ -119,6 +125,17 @@ class OrmLoader:
         rows, self._pending = self._pending, []
         if not rows:
             return
+        closed = self.store_rows(rows)
+        if closed:
+            handle_closures(
+                requests=ServiceRequest.objects.filter(unique_key__in=closed)
+            )
+
+    def store_rows(self, rows: list[tuple]) -> list[int]:
+        """Insert or update rows of distinct keys; the keys of those that just closed.
+
+        Closures are left to the caller, which may have more to save first.
+        """
         for row in rows:
             for flag in Flag:
                 if row[_INDEX["quality_flags"]] & flag:
@@ -159,7 +176,10 @@ class OrmLoader:
             changed.append(current)
             changes.append(
                 ServiceRequestChange(
-                    service_request=current, import_run=self.run, changes=diff
+                    service_request=current,
+                    import_run=self.run,
+                    integration=self.integration,
+                    changes=diff,
                 )
             )
 
@@ -168,10 +188,7 @@ class OrmLoader:
         ServiceRequestChange.objects.bulk_create(changes)
         self.result.inserted += len(new)
         self.result.updated += len(changed)
-        if closed:
-            handle_closures(
-                requests=ServiceRequest.objects.filter(unique_key__in=closed)
-            )
+        return closed
 
     def _stored_values(
         self, row: tuple, descriptions: dict[tuple[str, str], int]

@@ -1,16 +1,24 @@
+import json
 import secrets
+import shlex
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from agencies.models import Agency, ServiceRequest, StaffMembership
+from agencies.api.serializers import ServiceRequestSerializer
+from agencies.integrations import create_integration, issue_new_token
+from agencies.models import Agency, Integration, ServiceRequest, StaffMembership
 from agencies.services import import_service_requests, set_membership
 from resolutions.demo import REWRITES, publish_example_rewrites
+from surveys.demo import give_fake_contacts
 
 SAMPLE = settings.BASE_DIR / "data" / "nyc311_sample.csv.gz"
+DEMO_INTEGRATION = "Demo 311 system"
 Role = StaffMembership.Role
 
 
@@ -27,8 +35,9 @@ def _demo_accounts() -> list[tuple[str, str, str | None]]:
 class Command(BaseCommand):
     help = (
         "Prepare a development site: demo staff accounts (new random passwords, "
-        "printed), example plain-language descriptions, and the bundled NYC 311 "
-        "sample if no requests are loaded yet."
+        "printed), example plain-language descriptions, the bundled NYC 311 "
+        "sample if no requests are loaded yet, fake contacts for some of its open "
+        "requests, and a staff API token (new on every run, printed)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -61,6 +70,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {run.inserted:,} requests imported, {run.rejected:,} rows rejected."
             )
+        given = give_fake_contacts()
+        if given:
+            self.stdout.write(
+                f"Gave {given} open requests FAKE contacts (example.org addresses, "
+                "+1 212-555-01xx numbers)."
+            )
 
         self.stdout.write(
             self.style.WARNING(
@@ -72,6 +87,38 @@ class Command(BaseCommand):
             label = Role(role).label + (f", {agency}" if agency else ", all agencies")
             self.stdout.write(f"  {username:<16} {passwords[username]:<18} {label}")
         self.stdout.write("Sign in at http://127.0.0.1:8000/admin/")
+        self._api_example()
+
+    def _api_example(self) -> None:
+        integration = Integration.objects.filter(name=DEMO_INTEGRATION).first()
+        if integration is None:
+            _, token = create_integration(name=DEMO_INTEGRATION, agency=None)
+        else:
+            token = issue_new_token(integration=integration)
+        self.stdout.write(
+            self.style.WARNING(
+                f"DEMO STAFF API TOKEN ({DEMO_INTEGRATION}) - changes on every run"
+            )
+        )
+        self.stdout.write(f"  {token}")
+
+        service_request = _request_to_close()
+        if service_request is None:
+            return
+        url = settings.SITE_URL + reverse(
+            "api:service_request", kwargs={"unique_key": service_request.pk}
+        )
+        body = json.dumps(_closing_body(service_request), indent=2)
+        self.stdout.write(
+            f"Close request {service_request.pk}, whose resident has a fake contact, "
+            "through the staff API:"
+        )
+        self.stdout.write(
+            f"curl -X PUT {shlex.quote(url)} \\\n"
+            f"  -H {shlex.quote(f'Authorization: Token {token}')} \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            f"  -d {shlex.quote(body)}"
+        )
 
     @transaction.atomic
     def _accounts(self) -> dict[str, str]:
@@ -89,3 +136,41 @@ class Command(BaseCommand):
             )
             passwords[username] = password
         return passwords
+
+
+def _request_to_close() -> ServiceRequest | None:
+    """An open request with a fake contact, of an agency with an example rewrite."""
+    return (
+        ServiceRequest.objects.filter(
+            contact__is_fake=True,
+            agency__in={rewrite.agency for rewrite in REWRITES},
+            created_at__isnull=False,
+            quality_flags=0,
+        )
+        .exclude(status=ServiceRequest.Status.CLOSED)
+        .order_by("unique_key")
+        .select_related("complaint_type")
+        .first()
+    )
+
+
+def _closing_body(service_request: ServiceRequest) -> dict:
+    """The request as stored, closed now with the legacy text of an example rewrite.
+
+    The text is the one NYC publishes; its description's published version is the
+    plain-language rewrite, so the closure tells the resident that.
+    """
+    body = {
+        name: value
+        for name, value in ServiceRequestSerializer(service_request).data.items()
+        if name not in ("unique_key", "quality_flags", "updated_at")
+        and value not in (None, "")
+    }
+    body["status"] = ServiceRequest.Status.CLOSED
+    body["closed_at"] = timezone.localtime().isoformat(timespec="seconds")
+    body["resolution_text"] = next(
+        rewrite.legacy_text
+        for rewrite in REWRITES
+        if rewrite.agency == service_request.agency_id
+    )
+    return body

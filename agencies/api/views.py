@@ -1,0 +1,83 @@
+"""The staff API: 311 systems create, update and close service requests."""
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.api.authentication import IntegrationTokenAuthentication, IsIntegration
+from agencies.api.serializers import (
+    ServiceRequestSerializer,
+    ServiceRequestWriteSerializer,
+)
+from agencies.models import ServiceRequest
+from agencies.services import NotPermitted, save_service_request
+from surveys.models import Contact
+
+_OTHER_AGENCY = "This integration may not write requests of this agency."
+
+
+class ServiceRequestView(APIView):
+    """GET returns a request; PUT creates or replaces it, with an optional contact.
+
+    PUT answers 201 when it created the request, else 200; with a contact, the
+    answer says whether email and text messages can reach the resident, and why a
+    number cannot be texted, without repeating the address or number.
+    """
+
+    authentication_classes = [IntegrationTokenAuthentication]
+    permission_classes = [IsIntegration]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request, unique_key: int) -> Response:
+        service_request = get_object_or_404(
+            ServiceRequest.objects.select_related("complaint_type"), pk=unique_key
+        )
+        if not request.auth.may_write_for(service_request.agency_id):
+            raise PermissionDenied(_OTHER_AGENCY)
+        return Response(ServiceRequestSerializer(service_request).data)
+
+    def put(self, request: Request, unique_key: int) -> Response:
+        stored_agency = (
+            ServiceRequest.objects.filter(pk=unique_key)
+            .values_list("agency_id", flat=True)
+            .first()
+        )
+        if stored_agency is not None and not request.auth.may_write_for(stored_agency):
+            raise PermissionDenied(_OTHER_AGENCY)
+        serializer = ServiceRequestWriteSerializer(
+            data=request.data, context={"unique_key": unique_key}
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            saved = save_service_request(
+                row=serializer.validated_data["row"],
+                integration=request.auth,
+                contact=serializer.validated_data.get("contact"),
+            )
+        except NotPermitted:
+            raise PermissionDenied(_OTHER_AGENCY) from None
+
+        body = ServiceRequestSerializer(saved.service_request).data
+        if saved.contact is not None:
+            body["contact"] = _reachability(saved.contact)
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK,
+        )
+
+
+def _reachability(contact: Contact) -> dict:
+    problem = contact.phone_problem
+    return {
+        "language": contact.language,
+        "email_possible": contact.can_receive("email"),
+        "sms_possible": contact.can_receive("sms"),
+        "phone_problem": problem or None,
+        "phone_problem_text": Contact.PhoneProblem(problem).label if problem else None,
+    }
