@@ -61,6 +61,14 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        permissions = [
+            (
+                "view_contact_details",
+                "Can see residents' email addresses and phone numbers",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Contact for SR {self.service_request_id}"
 
