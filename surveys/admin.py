@@ -30,6 +30,7 @@ from surveys.addresses import address_digest
 from surveys.forms import (
     ChoiceForm,
     QuestionForm,
+    QuestionFormSet,
     QuestionRowForm,
     QuestionTranslationForm,
     ReturnForm,
@@ -191,6 +192,7 @@ class VersionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
 class QuestionInline(EditableWhileWorkingMixin, admin.TabularInline):
     model = Question
     form = QuestionRowForm
+    formset = QuestionFormSet
     fields = [
         "position",
         "key",

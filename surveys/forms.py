@@ -1,6 +1,8 @@
 """Admin forms for editing a survey version, written for the staff who fill them."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from surveys.models import (
     Choice,
@@ -72,6 +74,42 @@ class QuestionRowForm(forms.ModelForm):
             "max_length": forms.NumberInput(attrs={"style": "width: 6em"}),
             "position": forms.NumberInput(attrs={"style": "width: 4em"}),
         }
+
+
+# Far above any real position, so rows can pass through it while being reordered.
+_REORDER_OFFSET = 10000
+
+
+class QuestionFormSet(forms.BaseInlineFormSet):
+    """A version's questions, which can be reordered and removed in one save."""
+
+    def clean(self) -> None:
+        super().clean()
+        removed = [form.instance for form in self.deleted_forms if form.instance.pk]
+        dependants = Question.objects.filter(show_when_question__in=removed).exclude(
+            pk__in=[question.pk for question in removed]
+        )
+        for dependant in dependants:
+            raise ValidationError(
+                f"Question “{dependant.key}” is shown depending on "
+                f"“{dependant.show_when_question.key}”, which you are removing. "
+                "Change or clear its “show when” first."
+            )
+
+    def save(self, commit: bool = True):
+        # Each position is unique within a version and rows are saved one at a
+        # time, so swapping two questions would collide halfway: move the rows
+        # that change or go out of the way first.
+        moving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form in self.deleted_forms or "position" in form.changed_data
+        ]
+        if commit and moving:
+            Question.objects.filter(pk__in=moving).update(
+                position=F("position") + _REORDER_OFFSET
+            )
+        return super().save(commit)
 
 
 class LanguageForm(forms.ModelForm):

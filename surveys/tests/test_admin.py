@@ -191,6 +191,73 @@ def test_a_question_is_added_on_the_version_page(client, log_in, draft, city_adm
     assert (added.position, added.kind, added.is_required) == (7, "yes_no", False)
 
 
+def question_rows(response, draft) -> dict[str, str]:
+    """The form prefix of each question's row on the version page, by key."""
+    prefix = form_prefix(response, type(draft.questions.first()))
+    formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    )
+    return {form.instance.key: form.prefix for form in formset.forms}
+
+
+def test_two_questions_swap_places_in_one_save(client, log_in, draft, city_admin):
+    log_in(city_admin)
+    response = client.get(url("change", draft))
+    data = form_data(response)
+    rows = question_rows(response, draft)
+    data[f"{rows['explanation_clear']}-position"] = "5"
+    data[f"{rows['reopen']}-position"] = "4"
+
+    response = client.post(url("change", draft), data)
+
+    assert response.status_code == 302
+    assert [q.key for q in draft.questions.order_by("position")] == [
+        "satisfaction",
+        "dissatisfied_reasons",
+        "fixed",
+        "reopen",
+        "explanation_clear",
+        "comment",
+    ]
+
+
+def test_a_question_others_depend_on_is_not_removed_silently(
+    client, log_in, draft, city_admin
+):
+    log_in(city_admin)
+    response = client.get(url("change", draft))
+    data = form_data(response)
+    data[f"{question_rows(response, draft)['satisfaction']}-DELETE"] = "on"
+
+    response = client.post(url("change", draft), data)
+
+    assert response.status_code == 200
+    assert "which you are removing" in page(response)
+    assert draft.questions.count() == 6
+
+
+def test_a_question_is_removed_with_the_question_that_depends_on_it(
+    client, log_in, draft, city_admin
+):
+    log_in(city_admin)
+    response = client.get(url("change", draft))
+    data = form_data(response)
+    rows = question_rows(response, draft)
+    data[f"{rows['satisfaction']}-DELETE"] = "on"
+    data[f"{rows['dissatisfied_reasons']}-DELETE"] = "on"
+    data[f"{rows['fixed']}-position"] = "1"
+
+    response = client.post(url("change", draft), data)
+
+    assert response.status_code == 302
+    assert [(q.position, q.key) for q in draft.questions.all()][:2] == [
+        (1, "fixed"),
+        (4, "explanation_clear"),
+    ]
+
+
 def test_choice_labels_are_translated_on_the_question_page(
     client, log_in, draft, city_admin
 ):
