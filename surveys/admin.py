@@ -184,6 +184,7 @@ class VersionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
     model = SurveyVersionTranslation
     form = VersionTranslationForm
     extra = 0
+    ordering = ["language"]
     max_num = len(versioning.TRANSLATED_LANGUAGES)
     verbose_name = "translation of the title and introduction"
     verbose_name_plural = "translations of the title and introduction"
@@ -527,10 +528,11 @@ class ChoiceInline(EditableWhileWorkingMixin, admin.StackedInline):
         (
             "Label in other languages",
             {
+                "classes": ["collapse"],
                 "fields": [
                     label_field_name(code)
                     for code, _ in versioning.TRANSLATED_LANGUAGES
-                ]
+                ],
             },
         ),
     ]
@@ -543,6 +545,7 @@ class QuestionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
     model = QuestionTranslation
     form = QuestionTranslationForm
     extra = 0
+    ordering = ["language"]
     max_num = len(versioning.TRANSLATED_LANGUAGES)
 
 
