@@ -185,6 +185,11 @@ class VersionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
     form = VersionTranslationForm
     extra = 0
     ordering = ["language"]
+
+    def get_queryset(self, request):
+        # Each row is titled with its version's name.
+        return super().get_queryset(request).select_related("version__survey")
+
     max_num = len(versioning.TRANSLATED_LANGUAGES)
     verbose_name = "translation of the title and introduction"
     verbose_name_plural = "translations of the title and introduction"
@@ -546,6 +551,10 @@ class QuestionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
     form = QuestionTranslationForm
     extra = 0
     ordering = ["language"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
+
     max_num = len(versioning.TRANSLATED_LANGUAGES)
 
 
@@ -978,19 +987,25 @@ class MessageAdmin(RecordAdmin):
         )
 
 
-class AnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
+class AnswerInline(ContactDetailsMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = Answer
     extra = 0
-    fields = ["question_asked", "values", "text"]
+    fields = ["question_asked", "values", "text_shown"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return (
+        return _with_detail_visibility(
             super()
             .get_queryset(request)
             .select_related("question")
-            .order_by("question__position")
+            .order_by("question__position"),
+            request,
         )
+
+    @admin.display(description="text")
+    def text_shown(self, answer: Answer) -> str:
+        # Residents are asked not to, but some type their number into comments.
+        return self._redacted(answer, answer.text)
 
     @admin.display(description="question")
     def question_asked(self, answer: Answer) -> str:
