@@ -11,8 +11,9 @@ MASK = "•••"
 CONTACT_DETAILS_PERMISSION = "surveys.view_contact_details"
 
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
-# Seven or more digits, possibly with a leading + and separators between them.
-_PHONE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
+# Ten or more digits, possibly with a leading + and separators between them: a
+# phone number, but not an eight-digit 311 request number.
+_PHONE = re.compile(r"\+?\(?\d(?:[\s().-]*\d){9,}")
 
 
 def can_see_contact_details(user) -> bool:

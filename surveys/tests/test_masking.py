@@ -35,10 +35,14 @@ def test_mask_phone_keeps_only_the_last_four_digits(phone, shown):
 def test_redact_addresses_masks_every_address_in_free_text():
     text = (
         "21211: +12125550123 is not a mobile number. "
-        "Bounce for jane.doe@example.org (ref 4521)."
+        "Bounce for jane.doe@example.org (ref 4521), call (718) 555-0100."
     )
 
     assert redact_addresses(text) == (
         "21211: +1 ••• ••• 0123 is not a mobile number. "
-        "Bounce for j•••@example.org (ref 4521)."
+        "Bounce for j•••@example.org (ref 4521), call ••• 0100."
     )
+
+
+def test_redact_addresses_leaves_request_numbers_alone():
+    assert redact_addresses("About request 70000001") == "About request 70000001"
