@@ -185,14 +185,13 @@ class VersionTranslationInline(EditableWhileWorkingMixin, admin.TabularInline):
     form = VersionTranslationForm
     extra = 0
     ordering = ["language"]
+    max_num = len(versioning.TRANSLATED_LANGUAGES)
+    verbose_name = "translation of the title and introduction"
+    verbose_name_plural = "translations of the title and introduction"
 
     def get_queryset(self, request):
         # Each row is titled with its version's name.
         return super().get_queryset(request).select_related("version__survey")
-
-    max_num = len(versioning.TRANSLATED_LANGUAGES)
-    verbose_name = "translation of the title and introduction"
-    verbose_name_plural = "translations of the title and introduction"
 
 
 class QuestionInline(EditableWhileWorkingMixin, admin.TabularInline):

@@ -1,7 +1,7 @@
-"""Who may see contact details, and the role groups' survey permissions."""
+"""Who may see contact details, the role groups' survey permissions, and help texts."""
 
 from django.contrib.auth.management import create_permissions
-from django.db import migrations
+from django.db import migrations, models
 
 from agencies.roles import sync_role_groups
 
@@ -40,6 +40,38 @@ class Migration(migrations.Migration):
                     )
                 ]
             },
+        ),
+        migrations.AlterField(
+            model_name="choice",
+            name="label",
+            field=models.CharField(
+                help_text="The answer as residents read it, in English.",
+                max_length=200,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="question",
+            name="help_text",
+            field=models.TextField(
+                blank=True,
+                help_text="Optional; shown under the question in smaller type.",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="question",
+            name="is_required",
+            field=models.BooleanField(
+                default=False,
+                help_text="Residents cannot send the survey without answering.",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="surveyversion",
+            name="change_note",
+            field=models.TextField(
+                blank=True,
+                help_text="What changed and why, for the reviewer and whoever edits next.",
+            ),
         ),
         migrations.RunPython(grant_survey_permissions, migrations.RunPython.noop),
     ]
