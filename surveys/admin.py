@@ -27,7 +27,7 @@ from agencies.models import Agency
 from agencies.roles import scope_to_user
 from surveys import versioning
 from surveys.addresses import address_digest
-from surveys.forms import (
+from surveys.admin_forms import (
     ChoiceForm,
     QuestionForm,
     QuestionFormSet,
