@@ -30,18 +30,67 @@ _LIBRARY_EDIT = [
     "resolutions.submit_descriptionversion",
 ]
 
+# The survey and what its residents were sent and answered, for the agency's own
+# requests; contact details stay masked without view_contact_details.
+_SURVEY_VIEW = [
+    "surveys.view_survey",
+    "surveys.view_surveyversion",
+    "surveys.view_surveyversiontranslation",
+    "surveys.view_surveytransition",
+    "surveys.view_question",
+    "surveys.view_questiontranslation",
+    "surveys.view_choice",
+    "surveys.view_choicetranslation",
+    "surveys.view_invitation",
+    "surveys.view_message",
+    "surveys.view_response",
+    "surveys.view_answer",
+    "surveys.view_contact",
+]
+# The survey is citywide, so only city administrators write and review it.
+_SURVEY_EDIT = [
+    "surveys.add_survey",
+    "surveys.change_survey",
+    "surveys.add_surveyversion",
+    "surveys.change_surveyversion",
+    "surveys.submit_surveyversion",
+    "surveys.review_surveyversion",
+    "surveys.add_surveyversiontranslation",
+    "surveys.change_surveyversiontranslation",
+    "surveys.delete_surveyversiontranslation",
+    "surveys.add_question",
+    "surveys.change_question",
+    "surveys.delete_question",
+    "surveys.add_questiontranslation",
+    "surveys.change_questiontranslation",
+    "surveys.delete_questiontranslation",
+    "surveys.add_choice",
+    "surveys.change_choice",
+    "surveys.delete_choice",
+    "surveys.add_choicetranslation",
+    "surveys.change_choicetranslation",
+    "surveys.delete_choicetranslation",
+]
+# Supervisors call residents back about their answers, so they see how to reach them.
+_CONTACT_DETAILS = "surveys.view_contact_details"
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.LIAISON: [*_LIBRARY_VIEW, *_LIBRARY_EDIT],
+    Role.LIAISON: [*_LIBRARY_VIEW, *_LIBRARY_EDIT, *_SURVEY_VIEW],
     Role.REVIEWER: [
         *_LIBRARY_VIEW,
         *_LIBRARY_EDIT,
         "resolutions.review_descriptionversion",
+        *_SURVEY_VIEW,
     ],
-    Role.SUPERVISOR: [*_LIBRARY_VIEW],
+    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS],
     Role.CITY_ADMIN: [
         *_LIBRARY_VIEW,
         *_LIBRARY_EDIT,
         "resolutions.review_descriptionversion",
+        *_SURVEY_VIEW,
+        *_SURVEY_EDIT,
+        _CONTACT_DETAILS,
+        "surveys.view_optout",
         "agencies.change_agency",
         "agencies.view_importrun",
         "agencies.view_staffmembership",
@@ -57,23 +106,29 @@ def group_name(role: str) -> str:
     return Role(role).label
 
 
-def sync_role_groups(group_model, permission_model) -> None:
-    """Give each role's group exactly the permissions listed for it.
+def sync_role_groups(group_model, permission_model) -> list[str]:
+    """Give each role's group the permissions listed for it; return those not found.
 
     Takes the models as arguments so data migrations can pass their historical
-    versions.
+    versions. A permission of a model that a later migration creates does not
+    exist yet when an earlier migration runs; that later migration syncs again
+    and must find nothing missing.
     """
+    missing: set[str] = set()
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=group_name(role))
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None:
+                missing.add(perm)
+            else:
+                wanted.append(found)
         group.permissions.set(wanted)
+    return sorted(missing)
 
 
 def _membership(user) -> StaffMembership | None:

@@ -61,6 +61,14 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        permissions = [
+            (
+                "view_contact_details",
+                "Can see residents' email addresses and phone numbers",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Contact for SR {self.service_request_id}"
 
@@ -170,7 +178,10 @@ class SurveyVersion(models.Model):
     introduction = models.TextField(
         blank=True, help_text="One or two sentences under the heading."
     )
-    change_note = models.TextField(blank=True)
+    change_note = models.TextField(
+        blank=True,
+        help_text="What changed and why, for the reviewer and whoever edits next.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -291,8 +302,12 @@ class Question(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     prompt = models.TextField(help_text="The question as residents read it.")
-    help_text = models.TextField(blank=True)
-    is_required = models.BooleanField(default=False)
+    help_text = models.TextField(
+        blank=True, help_text="Optional; shown under the question in smaller type."
+    )
+    is_required = models.BooleanField(
+        default=False, help_text="Residents cannot send the survey without answering."
+    )
     max_length = models.PositiveIntegerField(
         null=True, blank=True, help_text="For free text: the most characters allowed."
     )
@@ -354,7 +369,9 @@ class Choice(models.Model):
     )
     position = models.PositiveSmallIntegerField()
     value = models.SlugField(max_length=40, help_text="Stored and published value.")
-    label = models.CharField(max_length=200)
+    label = models.CharField(
+        max_length=200, help_text="The answer as residents read it, in English."
+    )
 
     class Meta:
         ordering = ["question", "position"]
