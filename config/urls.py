@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("requests/<int:unique_key>/", request_status, name="request_status"),
+    path("", include("surveys.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

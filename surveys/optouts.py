@@ -19,10 +19,16 @@ def is_opted_out(*, channel: str, address: str) -> bool:
     ).exists()
 
 
-@transaction.atomic
 def opt_out(*, channel: str, address: str, source: str) -> OptOut:
     """Stop every survey message to this address, now and later."""
-    digest = address_digest(channel, address)
+    return opt_out_digest(
+        channel=channel, digest=address_digest(channel, address), source=source
+    )
+
+
+@transaction.atomic
+def opt_out_digest(*, channel: str, digest: str, source: str) -> OptOut:
+    """Opt out an address known only by its digest, e.g. after its contact's purge."""
     optout, _ = OptOut.objects.update_or_create(
         channel=channel,
         address_digest=digest,
