@@ -2,7 +2,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, ComplaintType, ServiceRequest
 from config.testing.browser import browser, new_page  # noqa: F401 (pytest fixtures)
@@ -27,6 +27,13 @@ def _fresh_rate_limits(settings):
             "LOCATION": f"surveys-tests-{next(_keys)}",
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # The pages activate the resident's language in the test's own thread.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -435,7 +435,7 @@ def test_rate_limit_page_is_translated(client, invitation, settings):
     assert "Please try again later" not in refused.text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_parallel_posts_give_one_response_and_no_error(
     live_server, make_invitation
 ):
