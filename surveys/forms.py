@@ -6,7 +6,6 @@ values in the language the page shows (English where a translation is missing);
 their loaded form is kept in memory for a few minutes.
 """
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from surveys.memo import TimedMemo
 from surveys.models import Question, SurveyVersion
 from surveys.scales import SCALES
 
@@ -91,24 +91,23 @@ class SurveyDefinition:
         return self.questions[0] if self.questions else None
 
 
-_loaded: dict[tuple[int, str], tuple[float, SurveyDefinition]] = {}
+_surveys: TimedMemo[SurveyDefinition] = TimedMemo(seconds=CACHE_SECONDS)
+IMMUTABLE = (SurveyVersion.Status.PUBLISHED, SurveyVersion.Status.RETIRED)
 
 
 def load_survey(*, version_id: int, language: str) -> SurveyDefinition:
     """The version's questions in `language`, with English for missing translations."""
-    key = (version_id, language)
-    cached = _loaded.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
 
-    version = SurveyVersion.objects.prefetch_related(
-        "translations", "questions__translations", "questions__choices__translations"
-    ).get(pk=version_id)
-    with translation.override(language):
-        survey = _build(version, language)
-    if version.status in (SurveyVersion.Status.PUBLISHED, SurveyVersion.Status.RETIRED):
-        _loaded[key] = (time.monotonic() + CACHE_SECONDS, survey)
-    return survey
+    def build() -> tuple[SurveyDefinition, bool]:
+        version = SurveyVersion.objects.prefetch_related(
+            "translations",
+            "questions__translations",
+            "questions__choices__translations",
+        ).get(pk=version_id)
+        with translation.override(language):
+            return _build(version, language), version.status in IMMUTABLE
+
+    return _surveys.get_or_build((version_id, language), build)
 
 
 def _translated(translations, language: str, field: str, english: str) -> Text | None:

@@ -15,21 +15,32 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from resolutions.models import ResolutionNotice
+from resolutions.models import DescriptionVersion, ResolutionNotice
 from resolutions.rendering import ResidentText, resident_text
-from surveys.forms import SurveyForm, load_survey, preselected_answer
+from surveys.forms import (
+    CACHE_SECONDS,
+    QuestionView,
+    SurveyDefinition,
+    SurveyForm,
+    load_survey,
+    preselected_answer,
+)
+from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
 from surveys.optouts import opt_out, opt_out_digest
 from surveys.ratelimits import is_over_limit
@@ -41,22 +52,54 @@ logger = logging.getLogger(__name__)
 # What new_token() makes (43 URL-safe characters), with room to spare. Anything
 # else is not a token and gets the same page without a database look-up.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+DESCRIPTION_IMMUTABLE = (
+    DescriptionVersion.Status.PUBLISHED,
+    DescriptionVersion.Status.RETIRED,
+)
 DISSATISFIED_SCORES = frozenset(score_of(value) for value in DISSATISFIED)
 
 
 # Looking up the link
 
+INVITATION_FIELDS = (
+    "token",
+    "status",
+    "channel",
+    "language",
+    "survey_version_id",
+    "sent_at",
+    "expires_at",
+    "contact_id",
+    "address_digest",
+    "is_simulated",
+    "service_request__unique_key",
+    "service_request__agency_name",
+    "service_request__incident_address",
+    "service_request__closed_at",
+    "service_request__agency__name",
+    "service_request__complaint_type__name",
+    "response",
+)
+
 
 def _find_invitation(token: str) -> Invitation | None:
+    """The invitation and all the page needs of it, in one query."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    return (
+    told = ResolutionNotice.objects.filter(
+        service_request_id=OuterRef("service_request_id")
+    ).order_by("-recorded_at", "-id")
+    found = (
         Invitation.objects.select_related(
             "service_request__agency", "service_request__complaint_type", "response"
         )
+        # Only what the pages use: the service request has dozens of columns.
+        .only(*INVITATION_FIELDS)
+        .annotate(told_version_id=Subquery(told.values("version_id")[:1]))
         .filter(token=token)
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)
 
 
 def _link_expires_at(invitation: Invitation):
@@ -152,31 +195,43 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 # The request the survey is about
 
 
+_told_versions: TimedMemo[DescriptionVersion] = TimedMemo(seconds=CACHE_SECONDS)
+
+
+def _told_version(version_id: int) -> DescriptionVersion:
+    def build() -> tuple[DescriptionVersion, bool]:
+        version = DescriptionVersion.objects.prefetch_related("translations").get(
+            pk=version_id
+        )
+        return version, version.status in DESCRIPTION_IMMUTABLE
+
+    return _told_versions.get_or_build(version_id, build)
+
+
 def _what_the_agency_did(invitation: Invitation, language: str) -> ResidentText | None:
-    """What the resident was told at closure.
+    """What the resident was told at closure (their request's latest notice).
 
     Filled as for the public page, so the address never appears: the link may be
     forwarded or opened on a shared device, and the resident knows where they
     reported the problem.
     """
-    notice = (
-        ResolutionNotice.objects.filter(
-            service_request_id=invitation.service_request_id
-        )
-        .select_related("version")
-        .prefetch_related("version__translations")
-        .first()
-    )
-    if notice is None:
+    if invitation.told_version_id is None:
         return None
     return resident_text(
-        notice.version, language, invitation.service_request, public=True
+        _told_version(invitation.told_version_id),
+        language,
+        invitation.service_request,
+        public=True,
     )
 
 
-def _request_context(invitation: Invitation, language: str) -> dict:
+def _request_context(
+    invitation: Invitation, language: str, *, with_explanation: bool = False
+) -> dict:
     service_request = invitation.service_request
-    explanation = _what_the_agency_did(invitation, language)
+    explanation = (
+        _what_the_agency_did(invitation, language) if with_explanation else None
+    )
     return {
         "token": invitation.token,
         "request_number": str(service_request.unique_key),
@@ -216,7 +271,7 @@ def _already_received(
     return render(request, "surveys/already_received.html", context)
 
 
-def _language_next(request: HttpRequest, survey) -> str:
+def _language_next(request: HttpRequest, survey: SurveyDefinition) -> str:
     answer = request.GET.get("answer", "")
     if request.method == "POST" or not preselected_answer(survey, answer):
         return request.path
@@ -241,6 +296,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     survey = load_survey(version_id=invitation.survey_version_id, language=language)
+    errors = []
     if request.method == "POST":
         form = SurveyForm(request.POST, survey=survey)
         if form.is_valid():
@@ -257,18 +313,22 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             )
             thanks.status_code = 303
             return _finish(thanks)
-    else:
-        from_link = preselected_answer(survey, request.GET.get("answer", ""))
-        initial = {**_sms_answers(existing), **from_link} if existing else from_link
+        questions = list(form.question_views())
+        errors = [view for view in questions if view.errors]
+        questions_html = _render_questions(questions)
+    elif existing is not None:
+        # Begun by text message: the web form starts from those answers.
+        initial = {**_sms_answers(existing), **_from_link(request, survey)}
         form = SurveyForm(initial=initial, survey=survey)
+        questions_html = _render_questions(list(form.question_views()))
+    else:
+        questions_html = _fresh_form(survey, _from_link(request, survey))
 
-    questions = list(form.question_views())
     context = {
-        **_request_context(invitation, language),
+        **_request_context(invitation, language, with_explanation=True),
         "survey": survey,
-        "form": form,
-        "questions": questions,
-        "errors": [view for view in questions if view.errors],
+        "questions_html": questions_html,
+        "errors": errors,
         "has_sms_answer": existing is not None,
         # Switching language keeps the link and a valid ?answer=, nothing else.
         "language_next": _language_next(request, survey),
@@ -276,6 +336,33 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     return _finish(
         render(request, "surveys/survey.html", context), remember_language=chosen
     )
+
+
+def _from_link(request: HttpRequest, survey: SurveyDefinition) -> dict[str, str]:
+    return preselected_answer(survey, request.GET.get("answer", ""))
+
+
+def _render_questions(questions: list[QuestionView]) -> str:
+    html = render_to_string("surveys/_questions.html", {"questions": questions})
+    return mark_safe(html)  # noqa: S308 (our own template's output)
+
+
+_fresh_forms: TimedMemo[str] = TimedMemo(seconds=CACHE_SECONDS)
+
+
+def _fresh_form(survey: SurveyDefinition, initial: dict[str, str]) -> str:
+    """The unanswered questions, drawn once per survey, language and link answer.
+
+    They differ only by the answer a rating link preselects, so a handful are kept
+    per survey and language.
+    """
+
+    def build() -> tuple[str, bool]:
+        form = SurveyForm(initial=initial, survey=survey)
+        return _render_questions(list(form.question_views())), True
+
+    key = (survey.version_id, survey.language, tuple(sorted(initial.items())))
+    return _fresh_forms.get_or_build(key, build)
 
 
 @require_http_methods(["GET", "HEAD"])

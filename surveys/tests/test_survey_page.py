@@ -473,3 +473,18 @@ def test_two_parallel_posts_give_one_response_and_no_error(
         r.text for r in results if r.status_code == 200
     )
     assert Response.objects.filter(invitation=invitation).count() == 1
+
+
+def test_survey_page_reads_the_database_once_per_view(
+    client, invitation, django_assert_num_queries
+):
+    client.get(survey_url(invitation))  # keeps the survey and the told text
+
+    with django_assert_num_queries(1):
+        page = client.get(survey_url(invitation, "answer=agree"))
+    client.post(survey_url(invitation), SATISFIED)
+    with django_assert_num_queries(1):
+        again = client.post(survey_url(invitation), SATISFIED)
+
+    assert checked_values(page.text, "satisfaction") == ["agree"]
+    assert "We already have your answers" in again.text
