@@ -35,27 +35,28 @@ def client_ip(request: HttpRequest) -> str:
         return "unknown"
 
 
-def is_over_limit(request: HttpRequest, *, token: str) -> bool:
+def is_over_limit(request: HttpRequest, *, token: str, per_ip: bool = True) -> bool:
     """Count this request against its link and its client; True when over either.
 
-    A cache outage lets requests through rather than turning every resident away:
-    answers stay once-only whatever happens here, held by the database.
+    `per_ip=False` counts the link only, for callers that share a few addresses
+    among everyone (mail providers' one-click unsubscribe). A cache outage lets
+    requests through rather than turning every resident away: answers stay
+    once-only whatever happens here, held by the database.
     """
     if request.method == "POST":
-        per_token, per_ip = (
+        token_rate, ip_rate = (
             settings.SURVEY_RATE_POST_PER_TOKEN,
             settings.SURVEY_RATE_POST_PER_IP,
         )
     else:
-        per_token, per_ip = (
+        token_rate, ip_rate = (
             settings.SURVEY_RATE_GET_PER_TOKEN,
             settings.SURVEY_RATE_GET_PER_IP,
         )
     kind = "post" if request.method == "POST" else "read"
-    limits = (
-        (f"surveys.{kind}.token", token, per_token),
-        (f"surveys.{kind}.ip", client_ip(request), per_ip),
-    )
+    limits = [(f"surveys.{kind}.token", token, token_rate)]
+    if per_ip:
+        limits.append((f"surveys.{kind}.ip", client_ip(request), ip_rate))
     over = False
     for group, value, rate in limits:
         try:

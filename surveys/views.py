@@ -11,7 +11,7 @@ the form is sent.
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -102,7 +102,7 @@ def _find_invitation(token: str) -> Invitation | None:
     return next(iter(found), None)
 
 
-def _link_expires_at(invitation: Invitation):
+def _link_expires_at(invitation: Invitation) -> datetime | None:
     if invitation.expires_at is not None:
         return invitation.expires_at
     if invitation.sent_at is not None:
@@ -416,9 +416,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     token in the URL is the credential. Any other post needs the page's CSRF token.
     Unlike the survey, the link keeps working after the survey expires.
     """
-    if is_over_limit(request, token=token):
+    one_click = (
+        request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click"
+    )
+    # Mail providers send every one-click unsubscribe from a few addresses of
+    # their own, so only the link is counted for those.
+    if is_over_limit(request, token=token, per_ip=not one_click):
         return _too_many(request)
-    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+    if one_click:
         invitation = _find_invitation(token)
         if invitation is None:
             return _unlogged(_finish(HttpResponse(status=404)))

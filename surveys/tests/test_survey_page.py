@@ -488,3 +488,19 @@ def test_survey_page_reads_the_database_once_per_view(
 
     assert checked_values(page.text, "satisfaction") == ["agree"]
     assert "We already have your answers" in again.text
+
+
+def test_behind_a_proxy_each_resident_is_counted_by_their_own_address(
+    client, make_invitation, settings
+):
+    settings.SURVEY_PROXY_HOPS = 1
+    settings.SURVEY_RATE_GET_PER_IP = "1/h"
+    first, second, third = (survey_url(make_invitation()) for _ in range(3))
+
+    resident_a = client.get(first, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    resident_b = client.get(second, HTTP_X_FORWARDED_FOR="203.0.113.6")
+    a_spoofing = client.get(third, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
+
+    assert resident_a.status_code == 200
+    assert resident_b.status_code == 200
+    assert a_spoofing.status_code == 429

@@ -132,3 +132,20 @@ def test_unknown_link_gets_the_friendly_page_and_opts_nothing_out(client):
     assert "This link does not work" in page.text
     assert one_click.status_code == 404
     assert not OptOut.objects.exists()
+
+
+def test_one_click_from_a_busy_mail_provider_is_not_limited_by_address(
+    make_invitation, settings
+):
+    settings.SURVEY_RATE_POST_PER_IP = "2/h"
+    links = [unsubscribe_url(make_invitation()) for _ in range(3)]
+    provider = Client(REMOTE_ADDR="198.51.100.25")
+
+    statuses = [
+        provider.post(link, {"List-Unsubscribe": "One-Click"}).status_code
+        for link in links
+    ]
+    form_post = provider.post(links[0])
+
+    assert statuses == [200, 200, 200]
+    assert form_post.status_code == 429
