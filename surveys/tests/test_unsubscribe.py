@@ -145,7 +145,7 @@ def test_one_click_from_a_busy_mail_provider_is_not_limited_by_address(
         provider.post(link, {"List-Unsubscribe": "One-Click"}).status_code
         for link in links
     ]
-    form_post = provider.post(links[0])
+    form_posts = [provider.post(link).status_code for link in links]
 
     assert statuses == [200, 200, 200]
-    assert form_post.status_code == 429
+    assert form_posts == [200, 200, 429]
