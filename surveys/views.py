@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 # What new_token() makes (43 URL-safe characters), with room to spare. Anything
 # else is not a token and gets the same page without a database look-up.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# Paths that hold a token, which must stay out of the logs.
+TOKEN_PATH = re.compile(r"^/[su]/")
 DESCRIPTION_IMMUTABLE = (
     DescriptionVersion.Status.PUBLISHED,
     DescriptionVersion.Status.RETIRED,
@@ -453,4 +455,8 @@ def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
 
 def form_not_sent(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF failure: the form was not sent, said in words a resident can act on."""
-    return render(request, "surveys/form_not_sent.html", status=403)
+    response = render(request, "surveys/form_not_sent.html", status=403)
+    if TOKEN_PATH.match(request.path):
+        logger.warning("Survey form refused: %s", reason)
+        return _unlogged(response)
+    return response

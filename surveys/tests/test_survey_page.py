@@ -504,3 +504,13 @@ def test_behind_a_proxy_each_resident_is_counted_by_their_own_address(
     assert resident_a.status_code == 200
     assert resident_b.status_code == 200
     assert a_spoofing.status_code == 429
+
+
+def test_tokens_stay_out_of_the_logs(invitation, caplog):
+    browser = Client(enforce_csrf_checks=True)
+
+    browser.post(survey_url(invitation), SATISFIED)
+    browser.get(f"/s/{invitation.token[:-2]}xx/")
+
+    assert caplog.records
+    assert invitation.token[:20] not in caplog.text
