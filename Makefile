@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
 
-.PHONY: run test lint install migrate demo bench-import lock clean
+.PHONY: run test lint install migrate demo bench-import bench-page lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -37,6 +37,9 @@ test: lint
 
 bench-import: install
 	$(BIN)/python bench/import_bench.py --rows $(ROWS)
+
+bench-page: install
+	$(BIN)/python bench/survey_page_bench.py
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

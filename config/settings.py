@@ -5,6 +5,7 @@ environment; `.env.example` lists every variable. With nothing set, the site run
 for development on SQLite with Celery tasks executed in-process.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -216,6 +217,45 @@ SURVEY_ADDRESS_KEY = env_str("SURVEY_ADDRESS_KEY") or SECRET_KEY
 # Key of the digests that staff API tokens are stored as; changing it makes every
 # integration's token stop working (issue new ones with create_integration).
 API_TOKEN_KEY = env_str("API_TOKEN_KEY") or SECRET_KEY
+
+# Cache. The survey page's rate limits count here: with Redis (REDIS_CACHE_URL) the
+# counts are shared by every worker; without it each process counts on its own,
+# which is fine for development but lets N workers allow N times the limit.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+    }
+    if REDIS_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+
+def _env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as "20/h" or "60/10m", checked at startup."""
+    value = env_str(name, default)
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 20/h or 60/10m, not {value!r}"
+        )
+    return value
+
+
+# How often the survey and unsubscribe pages may be used, per link (token) and per
+# client address. Over a limit, residents get a polite "try again later" (429).
+# Reading gets more room than posting: mail scanners open every link of a message.
+SURVEY_RATE_POST_PER_TOKEN = _env_rate("SURVEY_RATE_POST_PER_TOKEN", "20/h")
+SURVEY_RATE_POST_PER_IP = _env_rate("SURVEY_RATE_POST_PER_IP", "100/h")
+SURVEY_RATE_GET_PER_TOKEN = _env_rate("SURVEY_RATE_GET_PER_TOKEN", "120/h")
+SURVEY_RATE_GET_PER_IP = _env_rate("SURVEY_RATE_GET_PER_IP", "600/h")
+# Reverse proxies in front of the site that append the client's address to
+# X-Forwarded-For (e.g. 1 behind one load balancer). 0: the connection's address.
+SURVEY_PROXY_HOPS = env_int("SURVEY_PROXY_HOPS", 0, minimum=0)
+# If the cache cannot be reached, serve residents rather than refuse them all.
+RATELIMIT_FAIL_OPEN = True
+# A form refused for a missing or stale CSRF token gets a page residents understand.
+CSRF_FAILURE_VIEW = "surveys.views.form_not_sent"
 
 # Resolution texts above this US school grade get a plain-language warning.
 PLAIN_LANGUAGE_MAX_GRADE = float(env_int("PLAIN_LANGUAGE_MAX_GRADE", 8, minimum=1))

@@ -22,8 +22,8 @@ def grant_survey_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0002_default_survey"),
-        ("agencies", "0006_role_groups"),
+        ("surveys", "0003_feedback"),
+        ("agencies", "0007_integration"),
         ("resolutions", "0003_version_editors"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
