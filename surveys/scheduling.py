@@ -298,7 +298,7 @@ def schedule_invitations(
 
 
 def _enqueue_after_commit(message_ids: list[int]) -> None:
-    from surveys.tasks import enqueue_messages
+    from surveys.sending import enqueue_messages
 
     enqueue_messages(message_ids)
 

@@ -37,6 +37,10 @@ def send_message(self, message_id: int) -> str:
             retry_in=timedelta(seconds=delay) if delay is not None else None,
         )
     except TransientSendError as error:
+        if self.request.is_eager:
+            # No broker to hold the retry: the rescheduled message waits in the
+            # database for the dispatcher (send_due_messages without a broker).
+            return sending.Outcome.RETRY.value
         raise self.retry(exc=error, countdown=delay) from None
     return outcome.value
 
