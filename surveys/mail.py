@@ -11,11 +11,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends import filebased, locmem
+from django.utils.module_loading import import_string
 
 from surveys.delivery import CannotTell, PermanentSendError, TransientSendError
-
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-FILEBASED = "django.core.mail.backends.filebased.EmailBackend"
 
 
 def send_email(email: EmailMessage) -> str:
@@ -66,12 +65,13 @@ def find_sent_email(message_id_header: str) -> str | None:
     Django's locmem backend (this process's outbox) and file backend keep copies;
     SMTP and the providers' APIs do not answer such questions.
     """
-    if settings.EMAIL_BACKEND == LOCMEM:
+    backend = import_string(settings.EMAIL_BACKEND)
+    if issubclass(backend, locmem.EmailBackend):
         for sent in getattr(mail, "outbox", []):
             if sent.extra_headers.get("Message-ID") == message_id_header:
                 return message_id_header
         return None
-    if settings.EMAIL_BACKEND == FILEBASED:
+    if issubclass(backend, filebased.EmailBackend):
         needle = f"Message-ID: {message_id_header}\n".encode()
         for path in Path(settings.EMAIL_FILE_PATH).glob("*.log"):
             if needle in path.read_bytes():
