@@ -4,8 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
+CLOSURES ?= 10000
 
-.PHONY: run test lint install migrate demo bench-import lock clean
+.PHONY: run test lint install migrate demo bench-import bench-send lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -37,6 +38,10 @@ test: lint
 
 bench-import: install
 	$(BIN)/python bench/import_bench.py --rows $(ROWS)
+
+# Needs PostgreSQL and Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/3).
+bench-send: install
+	$(BIN)/python bench/send_bench.py --closures $(CLOSURES)
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

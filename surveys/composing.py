@@ -7,6 +7,7 @@ site's own domain (surveys.links).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from resolutions.models import ResolutionNotice
+from resolutions.models import DescriptionVersion, ResolutionNotice
 from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
 from resolutions.rendering import ResidentText, resident_text
 from surveys.links import survey_url, unsubscribe_url
@@ -35,35 +36,60 @@ def request_number(invitation: Invitation) -> str:
     return str(invitation.service_request_id)
 
 
-def agency_text(invitation: Invitation) -> ResidentText | None:
-    """What the agency did, as the resident was told when the request closed."""
-    notice = (
-        ResolutionNotice.objects.filter(
-            service_request_id=invitation.service_request_id
-        )
-        .select_related("version")
-        .prefetch_related("version__translations")
-        .first()
-    )
-    if notice is None:
-        return None
-    return resident_text(
-        notice.version, invitation.language, invitation.service_request
+# Published description and survey versions never change, so a worker keeps the
+# few it uses instead of reading them again for every message.
+
+
+@lru_cache(maxsize=512)
+def _description_version(version_id: int) -> DescriptionVersion:
+    return DescriptionVersion.objects.prefetch_related("translations").get(
+        pk=version_id
     )
 
 
-def first_question_prompt(invitation: Invitation) -> str:
+@lru_cache(maxsize=512)
+def _first_question_prompt(survey_version_id: int, language: str) -> str:
     question = (
-        Question.objects.filter(version_id=invitation.survey_version_id)
+        Question.objects.filter(version_id=survey_version_id)
         .order_by("position")
         .first()
     )
     if question is None:
         return ""
     translated = QuestionTranslation.objects.filter(
-        question=question, language=invitation.language
+        question=question, language=language
     ).first()
     return translated.prompt if translated else question.prompt
+
+
+def clear_caches() -> None:
+    """For tests, whose databases are rolled back under the caches."""
+    _description_version.cache_clear()
+    _first_question_prompt.cache_clear()
+
+
+def agency_text(invitation: Invitation) -> ResidentText | None:
+    """What the agency did, as the resident was told when the request closed."""
+    version_id = (
+        ResolutionNotice.objects.filter(
+            service_request_id=invitation.service_request_id
+        )
+        .values_list("version_id", flat=True)
+        .first()
+    )
+    if version_id is None:
+        return None
+    return resident_text(
+        _description_version(version_id),
+        invitation.language,
+        invitation.service_request,
+    )
+
+
+def first_question_prompt(invitation: Invitation) -> str:
+    if invitation.survey_version_id is None:
+        return ""
+    return _first_question_prompt(invitation.survey_version_id, invitation.language)
 
 
 # --- Email -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from resolutions.models import (
     DescriptionVersion,
     ResolutionDescription,
 )
+from surveys.composing import clear_caches
 from surveys.models import Contact
 from surveys.sms import MemoryBackend
 
@@ -39,8 +40,10 @@ def _send_in_process(settings):
     settings.SURVEY_FREQUENCY_DAYS = 30
     settings.SURVEY_PREFERRED_CHANNEL = "email"
     MemoryBackend.outbox.clear()
+    clear_caches()
     yield
     MemoryBackend.outbox.clear()
+    clear_caches()
     celery_app.conf.task_always_eager = was_eager
 
 
