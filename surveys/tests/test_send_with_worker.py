@@ -303,3 +303,20 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_once(worker)
     sent = worker.sends_per_reference()
     assert len(sent) == 200
     assert set(sent.values()) == {1}
+
+
+def test_a_closure_rolled_back_sends_nothing(worker):
+    [rolled_back, committed] = closed_requests(2)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        handle_closures(requests=ServiceRequest.objects.filter(pk=rolled_back.pk))
+        raise RuntimeError("the import failed after the closure")
+    close([committed])
+
+    # The committed closure is sent, so the worker was there to send the other.
+    wait_until(lambda: invitations_sent() == 1)
+    time.sleep(1)
+    sent = Message.objects.get(status=Message.Status.SENT)
+    assert sent.invitation.service_request_id == committed.pk
+    assert worker.sends_per_reference() == {f"survey-message-{sent.pk}": 1}
+    assert not Message.objects.filter(invitation__service_request=rolled_back).exists()
