@@ -156,6 +156,10 @@ def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outco
     return Outcome.SENT
 
 
+# Not a skip reason: the invitation expires unsent.
+EXPIRED = "expired"
+
+
 def _reason_not_to_send(message: Message, *, now: datetime) -> tuple[str, str]:
     """(why not, the invitation's skip reason if it should be skipped) or ("", "")."""
     invitation = message.invitation
@@ -170,6 +174,11 @@ def _reason_not_to_send(message: Message, *, now: datetime) -> tuple[str, str]:
             return "The survey link has expired.", ""
     elif invitation.status != Invitation.Status.SCHEDULED:
         return f"Invitation is {invitation.get_status_display().lower()}.", ""
+    elif invitation.closed_at and invitation.closed_at < now - timedelta(
+        days=settings.SURVEY_MAX_CLOSURE_AGE_DAYS
+    ):
+        # A backlog (an outage, a stopped worker) must not ask about old closures.
+        return "Too late: the request closed too long ago.", EXPIRED
     if contact is None:
         return "Contact details were purged.", skip.UNREACHABLE
     if not contact.can_receive(invitation.channel):
@@ -257,8 +266,12 @@ def _cancel(claim: _Claim, message: Message, reason: str, *, skip_reason: str) -
         Invitation.objects.filter(
             pk=message.invitation_id, status=Invitation.Status.SCHEDULED
         ).update(
-            status=Invitation.Status.SKIPPED,
-            skip_reason=skip_reason,
+            status=(
+                Invitation.Status.EXPIRED
+                if skip_reason == EXPIRED
+                else Invitation.Status.SKIPPED
+            ),
+            skip_reason="" if skip_reason == EXPIRED else skip_reason,
             notes=_append(message.invitation.notes, f"Not sent: {reason}"),
         )
         Message.objects.filter(

@@ -480,3 +480,19 @@ def test_simulated_residents_are_never_handed_to_a_provider(sms_outbox):
     assert sms_outbox == []
     message.refresh_from_db()
     assert message.provider_message_id.startswith("simulated-")
+
+
+def test_an_invitation_delayed_past_the_closure_age_limit_expires_unsent(sms_outbox):
+    message = scheduled_message(phone=PHONE)
+    Invitation.objects.filter(pk=message.invitation_id).update(
+        closed_at=timezone.now() - timedelta(days=15)
+    )
+
+    outcome = sending.send_message(message_id=message.pk)
+
+    assert outcome == sending.Outcome.CANCELLED
+    assert sms_outbox == []
+    invitation = Invitation.objects.get(pk=message.invitation_id)
+    assert invitation.status == Invitation.Status.EXPIRED
+    assert "closed too long ago" in invitation.notes
+    assert invitation.messages.get(purpose="reminder").status == "cancelled"
