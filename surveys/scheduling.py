@@ -53,6 +53,10 @@ SkipReason = Invitation.SkipReason
 # Contacts handled per round of queries: bounded memory whatever the closure size.
 BATCH_SIZE = 2000
 
+# The 311 system's clock may run a little ahead of ours: a closure stamped a few
+# minutes from now is real, one stamped tomorrow is not.
+CLOCK_SKEW = timedelta(minutes=15)
+
 # Invitations that count as "surveyed" for the frequent-caller limit.
 SURVEYED_STATUSES = (
     Invitation.Status.SCHEDULED,
@@ -152,7 +156,7 @@ def closed_date_problem(
             SkipReason.IMPLAUSIBLE_CLOSED_DATE,
             "The import flagged the closed date as before the created date.",
         )
-    if closed > now:
+    if closed > now + CLOCK_SKEW:
         return SkipReason.IMPLAUSIBLE_CLOSED_DATE, "Closed date is in the future."
     created = service_request.created_at
     if created is not None and closed < created:

@@ -363,3 +363,14 @@ def test_a_configured_window_is_respected(settings):
     assert next_sms_time(datetime(2026, 6, 1, 22, 0, tzinfo=UTC)) == datetime(
         2026, 6, 2, 14, 0, tzinfo=UTC
     )
+
+
+def test_a_closure_a_few_minutes_ahead_of_our_clock_is_still_surveyed():
+    request = make_request(closed_at=WEEKDAY_MORNING + timedelta(minutes=5))
+    make_contact(request, email=EMAIL)
+
+    schedule(request)
+
+    invited = invitation(request, "email")
+    assert invited.status == Invitation.Status.SCHEDULED
+    assert invited.messages.get(purpose="invitation").send_after == (request.closed_at)
