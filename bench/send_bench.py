@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -313,7 +312,7 @@ def main() -> None:
     name = f"bench_send_{os.getpid()}"
     database = with_database(server, name)
     work = Path(tempfile.mkdtemp(prefix="send-bench-"))
-    queue = f"bench-send-{uuid.uuid4().hex[:8]}"
+    queue = "bench-send"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         # As in production: DEBUG keeps every query in memory and slows templates.
@@ -352,6 +351,9 @@ def main() -> None:
         from config.celery import app
 
         app.conf.task_default_queue = queue
+        # Tasks a worker killed by an earlier run held come back to the queue.
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
 
         figures: dict = {"runs": []}
         figures["runs"].append(throughput_run(env, work, args.closures, "1000"))

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -138,7 +137,9 @@ def worker(
     tmp_path, settings, transactional_db, django_db_serialized_rollback
 ) -> Iterator[Worker]:
     url = _broker_url()
-    queue = f"surveys-test-{uuid.uuid4().hex[:8]}"
+    # One fixed name, purged before and after, so nothing piles up in Redis (tasks a
+    # killed worker held come back to it after the visibility timeout).
+    queue = "surveys-test-worker"
     db = connection.settings_dict
     mail_dir, sms_dir = tmp_path / "mail", tmp_path / "sms"
     env = os.environ | {
@@ -182,6 +183,8 @@ def worker(
             "sms_dir": sms_dir,
         },
     )
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
     worker.start()
     try:
         yield worker
