@@ -4,8 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
+CLOSURES ?= 10000
 
-.PHONY: run test lint install migrate demo bench-import bench-page lock clean
+.PHONY: run test lint install migrate demo bench-import bench-page bench-send lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -40,6 +41,10 @@ bench-import: install
 
 bench-page: install
 	$(BIN)/python bench/survey_page_bench.py
+
+# Needs PostgreSQL and Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/3).
+bench-send: install
+	$(BIN)/python bench/send_bench.py --closures $(CLOSURES)
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

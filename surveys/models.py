@@ -515,6 +515,10 @@ class MessageQuerySet(models.QuerySet):
             status=Message.Status.SCHEDULED, send_after__lte=now or timezone.now()
         )
 
+    def claims_older_than(self, moment) -> "MessageQuerySet":
+        """Messages a worker claimed before `moment` and never finished."""
+        return self.filter(status=Message.Status.SENDING, claimed_at__lt=moment)
+
 
 class Message(models.Model):
     """One message to a resident: the invitation, or its one reminder.
@@ -546,6 +550,11 @@ class Message(models.Model):
     )
     send_after = models.DateTimeField(
         help_text="Not before this time (closure delay, quiet hours)."
+    )
+    enqueued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a send task was last queued for it.",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,0 +1,233 @@
+"""What an invitation or reminder says, by email and by text, in the resident's language.
+
+Each message carries the request number, what the agency did (the resolution
+version the resident was told at closure), the survey's first question with a way
+to answer it at once, the survey link and a way to stop. Links are always on the
+site's own domain (surveys.links).
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from resolutions.models import DescriptionVersion, ResolutionNotice
+from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
+from resolutions.rendering import ResidentText, resident_text
+from surveys.links import survey_url, unsubscribe_url
+from surveys.models import Invitation, Message, Question, QuestionTranslation
+from surveys.scales import AGREEMENT
+
+RTL_LANGUAGES = frozenset({"ar", "ur"})
+# Stored in Message.body instead of the invitation's token: the stored text must
+# not open the resident's survey.
+TOKEN_MASK = "[token]"  # noqa: S105 (a placeholder, not a secret)
+
+
+def mask(text: str, invitation: Invitation) -> str:
+    return text.replace(invitation.token, TOKEN_MASK)
+
+
+def request_number(invitation: Invitation) -> str:
+    return str(invitation.service_request_id)
+
+
+# Published description and survey versions never change, so a worker keeps the
+# few it uses instead of reading them again for every message.
+
+
+@lru_cache(maxsize=512)
+def _description_version(version_id: int) -> DescriptionVersion:
+    return DescriptionVersion.objects.prefetch_related("translations").get(
+        pk=version_id
+    )
+
+
+@lru_cache(maxsize=512)
+def _first_question_prompt(survey_version_id: int, language: str) -> str:
+    question = (
+        Question.objects.filter(version_id=survey_version_id)
+        .order_by("position")
+        .first()
+    )
+    if question is None:
+        return ""
+    translated = QuestionTranslation.objects.filter(
+        question=question, language=language
+    ).first()
+    return translated.prompt if translated else question.prompt
+
+
+def clear_caches() -> None:
+    """For tests, whose databases are rolled back under the caches."""
+    _description_version.cache_clear()
+    _first_question_prompt.cache_clear()
+
+
+def agency_text(invitation: Invitation) -> ResidentText | None:
+    """What the agency did, as the resident was told when the request closed."""
+    version_id = (
+        ResolutionNotice.objects.filter(
+            service_request_id=invitation.service_request_id
+        )
+        .values_list("version_id", flat=True)
+        .first()
+    )
+    if version_id is None:
+        return None
+    return resident_text(
+        _description_version(version_id),
+        invitation.language,
+        invitation.service_request,
+    )
+
+
+def first_question_prompt(invitation: Invitation) -> str:
+    if invitation.survey_version_id is None:
+        return ""
+    return _first_question_prompt(invitation.survey_version_id, invitation.language)
+
+
+# --- Email -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Email:
+    message: EmailMultiAlternatives
+    subject: str
+    text: str
+
+
+def message_id_header(message: Message) -> str:
+    """A Message-ID that names the message, so a sent copy can be found again."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<{reference(message)}@{domain}>"
+
+
+def reference(message: Message) -> str:
+    """This site's stable name for a message, the same on every attempt."""
+    return f"survey-message-{message.pk}"
+
+
+def compose_email(message: Message) -> Email:
+    invitation = message.invitation
+    is_reminder = message.purpose == Message.Purpose.REMINDER
+    language = invitation.language
+    with translation.override(language):
+        told = agency_text(invitation)
+        context = {
+            "is_reminder": is_reminder,
+            "language": language,
+            "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
+            "request_number": request_number(invitation),
+            "agency_text": told,
+            "agency_text_direction": (
+                "rtl" if told and told.language in RTL_LANGUAGES else "ltr"
+            ),
+            "published_resolution": (
+                "" if told else invitation.service_request.resolution_text
+            ),
+            "question": first_question_prompt(invitation),
+            "ratings": [
+                {
+                    "label": point.label,
+                    "url": survey_url(invitation, answer=point.value),
+                }
+                for point in AGREEMENT
+            ],
+            "survey_url": survey_url(invitation),
+            "unsubscribe_url": unsubscribe_url(invitation),
+            "expires_on": _expiry_date(invitation),
+        }
+        number = request_number(invitation)
+        subject = (
+            _("Reminder: how did we do with your 311 request %(number)s?")
+            if is_reminder
+            else _("Your 311 request %(number)s was closed: how did we do?")
+        ) % {"number": number}
+        text = render_to_string("surveys/email/message.txt", context)
+        html = render_to_string("surveys/email/message.html", context)
+
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.contact.email],
+        headers={
+            "Message-ID": message_id_header(message),
+            # RFC 2369 and RFC 8058: mail apps show an unsubscribe button, and one
+            # click POSTs to the link without opening a page.
+            "List-Unsubscribe": f"<{unsubscribe_url(invitation)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    email.attach_alternative(html, "text/html")
+    # Read by django-anymail's backends and ignored by Django's own: provider click
+    # tracking would rewrite the links to the provider's domain.
+    email.track_clicks = False
+    email.tags = [f"survey-{message.purpose}"]
+    email.metadata = {"message": str(message.pk)}
+    return Email(message=email, subject=subject, text=text)
+
+
+def _expiry_date(invitation: Invitation) -> str:
+    expires = invitation.expires_at or (
+        timezone.now() + timezone.timedelta(days=settings.SURVEY_LINK_DAYS)
+    )
+    return formats.date_format(timezone.localtime(expires), "DATE_FORMAT")
+
+
+# --- Text message ------------------------------------------------------------------
+
+
+def _sms_parts(
+    message: Message, told: ResidentText | None, *, short: bool
+) -> tuple[str, str, str, str]:
+    invitation = message.invitation
+    number = request_number(invitation)
+    if message.purpose == Message.Purpose.REMINDER:
+        header = _("NYC 311 reminder: your request %(number)s was closed.") % {
+            "number": number
+        }
+    else:
+        header = _("NYC 311: your request %(number)s is closed.") % {"number": number}
+    link = survey_url(invitation)
+    if short:
+        question = _("Rate us: reply 1-5 (5 = best) or go to %(link)s") % {"link": link}
+    else:
+        question = _(
+            "Are you satisfied with how it was handled? Reply 1-5 "
+            "(5 = very satisfied) or answer at %(link)s"
+        ) % {"link": link}
+    stop = _("Reply STOP to opt out.")
+    return header, (told.sms_text.strip() if told else ""), question, stop
+
+
+def compose_sms(message: Message) -> str:
+    """The text message, at most two segments in any language.
+
+    The full text has the agency's short explanation; when that does not fit in
+    two segments it is left out (the survey page shows it), then the wording gets
+    shorter, and last the English wording is used, which always fits.
+    """
+    invitation = message.invitation
+    for language in dict.fromkeys([invitation.language, "en"]):
+        with translation.override(language):
+            told = agency_text(invitation) if language == invitation.language else None
+            for short in (False, True):
+                header, explanation, question, stop = _sms_parts(
+                    message, told, short=short
+                )
+                for parts in (
+                    (header, explanation, question, stop),
+                    (header, question, stop),
+                ):
+                    text = " ".join(part for part in parts if part)
+                    if sms_segments(text).segments <= MAX_SMS_SEGMENTS:
+                        return text
+    # Only an absurdly long SITE_URL gets here; a third segment beats no survey.
+    return text

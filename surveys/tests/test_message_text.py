@@ -1,0 +1,126 @@
+"""What the messages say: two text segments at most, in every language."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+
+from agencies.closures import handle_closures
+from agencies.models import ServiceRequest
+from resolutions.models import DescriptionTranslation, DescriptionVersion
+from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
+from surveys.composing import compose_email, compose_sms
+from surveys.models import Message
+from surveys.tests.conftest import make_contact, make_request
+
+pytestmark = pytest.mark.django_db
+
+# A phrase in each language, repeated to the longest SMS text an editor can
+# publish: two segments on its own.
+PHRASES = {
+    "en": "Crews cleared the blocked catch basin and removed the debris. ",
+    "es": "El equipo limpió el sumidero bloqueado y retiró los escombros. ",
+    "zh-hans": "工作人员清理了堵塞的集水井并清除了杂物。",
+    "ru": "Бригада прочистила засорённый водосток и убрала мусор. ",
+    "bn": "কর্মীরা বন্ধ নর্দমা পরিষ্কার করে আবর্জনা সরিয়েছেন। ",
+    "ht": "Ekip la te netwaye rego ki te bouche a epi retire fatra yo. ",
+    "ko": "작업자가 막힌 빗물받이를 청소하고 잔해를 치웠습니다. ",
+    "ar": "قام الفريق بتنظيف المصرف المسدود وإزالة المخلفات. ",
+    "ur": "عملے نے بند نالی صاف کی اور کچرا ہٹا دیا۔ ",
+    "fr": "L'équipe a nettoyé l'avaloir bouché et retiré les débris. ",
+    "pl": "Ekipa oczyściła zatkaną studzienkę i usunęła śmieci. ",
+}
+
+
+def longest_two_segment_text(phrase: str) -> str:
+    text = ""
+    while sms_segments(text + phrase[0]).segments <= MAX_SMS_SEGMENTS:
+        text += phrase[len(text) % len(phrase)]
+    return text
+
+
+@pytest.fixture
+def long_description_request():
+    request = make_request()
+    version = DescriptionVersion.objects.get(description=request.resolution_description)
+    version.sms_text = longest_two_segment_text(PHRASES["en"])
+    version.save()
+    for language, phrase in PHRASES.items():
+        if language != "en":
+            DescriptionTranslation.objects.update_or_create(
+                version=version,
+                language=language,
+                defaults={
+                    "text": phrase * 3,
+                    "sms_text": longest_two_segment_text(phrase),
+                },
+            )
+    return request
+
+
+def message_for(request: ServiceRequest, **contact) -> Message:
+    make_contact(request, **contact)
+    with transaction.atomic():
+        handle_closures(requests=ServiceRequest.objects.filter(pk=request.pk))
+    return Message.objects.select_related("invitation").get(
+        invitation__service_request=request, purpose="invitation"
+    )
+
+
+@pytest.mark.parametrize("language", [code for code, _ in django_settings.LANGUAGES])
+@pytest.mark.parametrize("purpose", ["invitation", "reminder"])
+def test_a_text_fits_in_two_segments_with_the_longest_description(
+    long_description_request, language, purpose, settings
+):
+    settings.SURVEY_SMS_FIRST_HOUR, settings.SURVEY_SMS_LAST_HOUR = 0, 24
+    message = message_for(
+        long_description_request, phone="+12125550100", language=language
+    )
+    message.purpose = purpose
+
+    text = compose_sms(message)
+
+    assert sms_segments(text).segments <= MAX_SMS_SEGMENTS
+    assert f"{settings.SITE_URL}/s/{message.invitation.token}/" in text
+    assert "STOP" in text
+    assert str(long_description_request.pk) in text
+    # Too long to fit beside the link: the survey page shows it instead.
+    assert PHRASES[language][:20] not in text
+
+
+def test_a_short_description_is_included_in_the_text(settings):
+    settings.SURVEY_SMS_FIRST_HOUR, settings.SURVEY_SMS_LAST_HOUR = 0, 24
+    message = message_for(make_request(), phone="+12125550100")
+
+    text = compose_sms(message)
+
+    assert "Sanitation collected the missed pickup." in text
+
+
+def test_links_stay_on_the_site_domain_even_with_a_long_site_address(settings):
+    settings.SITE_URL = "https://closing-the-loop.311.cityofnewyork.example.gov"
+    settings.SURVEY_SMS_FIRST_HOUR, settings.SURVEY_SMS_LAST_HOUR = 0, 24
+    message = message_for(make_request(), phone="+12125550100", language="ru")
+
+    text = compose_sms(message)
+
+    assert sms_segments(text).segments <= MAX_SMS_SEGMENTS
+    assert f"{settings.SITE_URL}/s/" in text
+
+
+def test_the_email_offers_the_first_question_with_five_answers(settings):
+    message = message_for(make_request(), email="resident@example.org", language="fr")
+
+    email = compose_email(message)
+
+    html, _ = email.message.alternatives[0]
+    assert "Je suis satisfait(e) de la façon dont ma demande a été traitée." in html
+    for value in (
+        "strongly_agree",
+        "agree",
+        "neutral",
+        "disagree",
+        "strongly_disagree",
+    ):
+        assert f"/s/{message.invitation.token}/?answer={value}" in html
+    assert email.message.track_clicks is False
+    assert '<html lang="fr" dir="ltr">' in html
