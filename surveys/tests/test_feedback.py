@@ -1,7 +1,9 @@
 import logging
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone, translation
 
 from resolutions.plain_language import sms_segments
@@ -468,6 +470,73 @@ def test_every_reply_of_a_conversation_fits_in_two_text_messages(settings):
     replies.append(handle_inbound_sms(from_number=stranger, body="hi"))
 
     assert all(0 < sms_segments(reply).segments <= 2 for reply in replies)
+
+
+def conversation(phone: str, stranger: str) -> list[str]:
+    """Every kind of reply: help, a rating, a repeat, nonsense, stop and start."""
+    bodies = ["HELP", "5", "5", "what", "STOP", "START"]
+    replies = [handle_inbound_sms(from_number=phone, body=body) for body in bodies]
+    replies.append(handle_inbound_sms(from_number=stranger, body="5"))
+    replies.append(handle_inbound_sms(from_number=stranger, body="hi"))
+    return replies
+
+
+def without_links(reply: str) -> str:
+    return re.sub(r"https?://\S+", "", reply)
+
+
+@pytest.mark.parametrize(
+    "language", [code for code, _ in django_settings.LANGUAGES if code != "en"]
+)
+def test_every_reply_is_in_the_invitation_language_within_two_texts(
+    language, settings, caplog
+):
+    # A city site address of 25 characters: survey links of 72.
+    settings.SITE_URL = "https://survey.nyc311.gov"
+    sent_invitation(phone="+12125550111")
+    english = conversation("+12125550111", "+12125550112")
+    sent_invitation(language=language)
+    # The stranger's replies follow the latest invitation texted to the number.
+    sent_invitation(phone="+12125550199", language=language, sent_ago=timedelta(0))
+    invitation = Invitation.objects.get(contact__phone_e164="+12125550199")
+    invitation.status = Invitation.Status.EXPIRED
+    invitation.save()
+
+    with caplog.at_level(logging.WARNING, logger="surveys.feedback"):
+        replies = conversation(PHONE, "+12125550199")
+
+    assert all(0 < sms_segments(reply).segments <= 2 for reply in replies)
+    assert "sent in English" not in caplog.text
+    assert not {without_links(r) for r in replies} & {without_links(r) for r in english}
+
+
+@pytest.mark.parametrize(
+    ("language", "stop_reply", "help_reply"),
+    [
+        (
+            "es",
+            "NYC 311: No recibirá más mensajes de encuesta. Responda START para "
+            "recibirlos de nuevo.",
+            "NYC 311: encuesta breve al cerrarse su solicitud. STOP para no recibir "
+            "más. Para ayuda, llame al 311 o visite nyc.gov/311.",
+        ),
+        (
+            "ar",
+            "NYC 311: لن تصلك منا رسائل استبيان بعد الآن. أرسل START لتلقيها مجددًا.",
+            "NYC 311: استبيان قصير عند إغلاق طلبك. أرسل STOP لإيقاف الرسائل. "
+            "للمساعدة بشأن طلب، اتصل بـ 311 أو زر nyc.gov/311.",
+        ),
+    ],
+)
+def test_stop_and_help_are_answered_in_the_invitation_language(
+    language, stop_reply, help_reply
+):
+    sent_invitation(language=language)
+
+    assert handle_inbound_sms(from_number=PHONE, body="HELP") == help_reply
+    assert handle_inbound_sms(from_number=PHONE, body="stop") == stop_reply
+    assert is_opted_out(channel=Channel.SMS, address=PHONE)
+    assert "STOP" in handle_inbound_sms(from_number=PHONE, body="Help")
 
 
 def test_replies_and_logs_never_contain_the_number(caplog):

@@ -3,6 +3,8 @@
 import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from agencies.closures import handle_closures
 from agencies.models import ServiceRequest
@@ -85,6 +87,40 @@ def test_a_text_fits_in_two_segments_with_the_longest_description(
     assert str(long_description_request.pk) in text
     # Too long to fit beside the link: the survey page shows it instead.
     assert PHRASES[language][:20] not in text
+
+
+# A city site address of 25 characters: survey links of 72.
+CITY_SITE_URL = "https://survey.nyc311.gov"
+# Looked up through a name, so that makemessages does not list this test file.
+ENGLISH_STOP = "Reply STOP to opt out."
+
+
+@pytest.mark.parametrize(
+    "language", [code for code, _ in django_settings.LANGUAGES if code != "en"]
+)
+@pytest.mark.parametrize("purpose", ["invitation", "reminder"])
+def test_a_text_is_in_the_resident_language_within_two_segments(
+    long_description_request, language, purpose, settings
+):
+    settings.SITE_URL = CITY_SITE_URL
+    settings.SURVEY_SMS_FIRST_HOUR, settings.SURVEY_SMS_LAST_HOUR = 0, 24
+    message = message_for(
+        long_description_request, phone="+12125550100", language=language
+    )
+    message.purpose = purpose
+    with translation.override(language):
+        stop = gettext(ENGLISH_STOP)
+
+    text = compose_sms(message)
+
+    assert sms_segments(text).segments <= MAX_SMS_SEGMENTS
+    # Not the English wording compose_sms falls back to when a translation is long.
+    assert stop != ENGLISH_STOP
+    assert stop in text
+    assert "NYC 311 reminder" not in text
+    assert "your request" not in text
+    assert f"{CITY_SITE_URL}/s/{message.invitation.token}/" in text
+    assert str(long_description_request.pk) in text
 
 
 def test_a_short_description_is_included_in_the_text(settings):

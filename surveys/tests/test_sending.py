@@ -106,6 +106,112 @@ def test_a_spanish_resident_reads_what_the_agency_did_in_spanish(
     )
 
 
+def test_a_spanish_resident_gets_the_whole_email_in_spanish(
+    close, django_capture_on_commit_callbacks
+):
+    request = closed_with(
+        close, django_capture_on_commit_callbacks, email=EMAIL, language="es"
+    )
+
+    [email] = mail.outbox
+    html, _ = email.alternatives[0]
+    number = request.pk
+    assert email.subject == (
+        f"Su solicitud 311 {number} se cerró: ¿qué tal lo hicimos?"
+    )
+    for part in (email.body, html):
+        assert f"Su solicitud 311 {number} se cerró." in part
+        assert "Lo que hizo la agencia:" in part
+        assert "El enlace funciona hasta el " in part
+        assert "Recibe este mensaje porque dio sus datos de contacto" in part
+        assert "Elija su respuesta:" in part
+        assert "Muy de acuerdo" in part
+        assert "was closed" not in part
+    assert "Para no recibir más encuestas, abra:" in email.body
+    assert "Responda toda la encuesta (aprox. un minuto)" in html
+    assert "No recibir más encuestas" in html
+    assert '<html lang="es" dir="ltr">' in html
+
+
+def test_an_arabic_resident_gets_the_whole_email_in_arabic(
+    close, django_capture_on_commit_callbacks
+):
+    request = closed_with(
+        close, django_capture_on_commit_callbacks, email=EMAIL, language="ar"
+    )
+
+    [email] = mail.outbox
+    html, _ = email.alternatives[0]
+    number = request.pk
+    assert email.subject == f"تم إغلاق طلبك إلى 311 رقم {number}: ما رأيك في خدمتنا؟"
+    for part in (email.body, html):
+        assert f"تم إغلاق طلبك إلى 311 رقم {number}." in part
+        assert "ما قامت به الجهة:" in part
+        assert "اختر إجابتك:" in part
+        assert "أوافق بشدة" in part
+        assert "يعمل الرابط حتى " in part
+        assert "وصلتك هذه الرسالة لأنك قدّمت بيانات الاتصال" in part
+        assert "was closed" not in part
+    # No Arabic version of the agency's text yet: the English one, marked as such.
+    assert AGENCY_TEXT in email.body
+    assert "لإيقاف تلقي الاستبيانات، افتح:" in email.body
+    assert "إيقاف تلقي الاستبيانات" in html
+    assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_a_reminder_email_is_in_the_resident_language(
+    close, django_capture_on_commit_callbacks
+):
+    request = closed_with(
+        close, django_capture_on_commit_callbacks, email=EMAIL, language="es"
+    )
+
+    Message.objects.filter(purpose="reminder").update(send_after=timezone.now())
+    sending.dispatch_due_messages()
+
+    reminder = mail.outbox[-1]
+    number = request.pk
+    assert reminder.subject == (
+        f"Recordatorio: ¿qué tal atendimos su solicitud 311 {number}?"
+    )
+    assert (
+        f"Hace unos días le preguntamos qué tal atendimos su solicitud 311 {number}."
+        in reminder.body
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "stop"),
+    [
+        (
+            "es",
+            "NYC 311: su solicitud {number} fue cerrada.",
+            "Responda STOP para darse de baja.",
+        ),
+        ("ar", "NYC 311: طلبك {number} مغلق.", "STOP للإلغاء"),
+    ],
+)
+def test_a_text_is_in_the_resident_language(
+    close,
+    django_capture_on_commit_callbacks,
+    sms_outbox,
+    settings,
+    language,
+    header,
+    stop,
+):
+    request = closed_with(
+        close, django_capture_on_commit_callbacks, phone=PHONE, language=language
+    )
+
+    [text] = sms_outbox
+    invitation = Invitation.objects.get(service_request=request)
+    assert text.body.startswith(header.format(number=request.pk))
+    assert text.body.endswith(stop)
+    assert f"{settings.SITE_URL}/s/{invitation.token}/" in text.body
+    assert "Reply" not in text.body
+
+
 def test_a_closure_sends_a_text_with_the_site_link(
     close, django_capture_on_commit_callbacks, sms_outbox, settings
 ):
