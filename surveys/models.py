@@ -404,8 +404,9 @@ class ChoiceTranslation(models.Model):
 
 
 def new_token() -> str:
-    # 256 random bits: survey links cannot be guessed or enumerated.
-    return secrets.token_urlsafe(32)
+    # 128 random bits (22 characters): survey links cannot be guessed or
+    # enumerated, and stay short enough for a two-segment text in every language.
+    return secrets.token_urlsafe(16)
 
 
 class InvitationQuerySet(models.QuerySet):
