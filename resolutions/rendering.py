@@ -66,6 +66,12 @@ def resident_text(
         )
     else:
         text, sms_text, used = version.text, version.sms_text, "en"
+    if version.is_legacy:
+        # NYC's own text, never checked for placeholders: braces in it are
+        # the agency's words and are shown as published.
+        return ResidentText(
+            text=text, sms_text=sms_text, language=used, is_fallback=used != language
+        )
     values = placeholder_values(service_request, used)
     if public:
         values = {k: v for k, v in values.items() if k not in PRIVATE_PLACEHOLDERS}

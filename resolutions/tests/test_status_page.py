@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, ComplaintType, ServiceRequest
 from agencies.services import set_membership
+from agencies.tests.test_import_quirks import import_row
 from resolutions.models import ResolutionDescription
 from resolutions.services import (
     publish_version,
@@ -408,3 +409,20 @@ def test_address_placeholder_is_not_filled_with_the_address_on_the_public_page(
     assert "Evergreen" not in response.text
     assert "EVERGREEN" not in response.text
     assert "An inspector visited the address you gave" in response.text
+
+
+def test_nyc_text_with_braces_is_shown_as_published(client, tmp_path):
+    text = "The Police Department responded {see notes} and took action. Unbalanced {"
+    service_request = import_row(
+        tmp_path,
+        **{
+            "Status": "Closed",
+            "Closed Date": "01/16/2024 09:00:00 AM",
+            "Resolution Description": text,
+        },
+    )
+
+    response = client.get(status_url(service_request))
+
+    assert response.status_code == 200
+    assert "{see notes}" in response.text
