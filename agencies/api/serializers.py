@@ -8,7 +8,9 @@ error here instead: the sending system can correct it, a published file cannot.
 """
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
@@ -22,6 +24,7 @@ from agencies.importing.sources import Record
 from agencies.models import Agency, ServiceRequest
 from agencies.quality import Flag
 from surveys.contacts import ContactError, normalise_email, normalise_language
+from surveys.scheduling import CLOCK_SKEW
 
 DATE_FIELDS = ("created_at", "closed_at", "due_at", "resolution_updated_at")
 TEXT_FIELDS = (
@@ -65,6 +68,14 @@ class NewYorkDateTimeField(serializers.DateTimeField):
         if parsed is None:
             raise serializers.ValidationError(_DATE_HELP)
         return parsed
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _aware(value: datetime) -> datetime:
+    # Close enough for a sanity check: the repeated November hour reads as its first.
+    return value if value.tzinfo else value.replace(tzinfo=NEW_YORK)
 
 
 def _date_text(value: datetime) -> str:
@@ -177,6 +188,18 @@ class ServiceRequestWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"closed_at": "Required when the status is Closed."}
             )
+
+        # A time ahead of the site's clock is almost always UTC sent without its
+        # offset; stored, it would also keep the resident from being surveyed.
+        latest = timezone.now() + CLOCK_SKEW
+        future = {
+            name: "Is in the future. Send New York time, or the time with its "
+            "offset (e.g. 2024-05-01T13:45:00-04:00)."
+            for name in ("created_at", "closed_at", "resolution_updated_at")
+            if attrs[name] is not None and _aware(attrs[name]) > latest
+        }
+        if future:
+            raise serializers.ValidationError(future)
 
         parser = RowParser()
         values = {"unique_key": str(self.context["unique_key"])}

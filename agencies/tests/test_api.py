@@ -482,3 +482,30 @@ def test_language_variants_are_mapped_and_errors_list_the_supported_ones(api):
     assert Contact.objects.get().language == "zh-hans"
     assert refused.status_code == 400
     assert "zh-hans" in json.dumps(refused.json()["contact"]["language"])
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("closed_at", "2099-01-01T09:00:00"),
+        ("created_at", "2099-01-01T09:00:00-05:00"),
+    ],
+)
+def test_a_time_in_the_future_is_refused_and_stores_nothing(api, field, value):
+    body = {**BODY, **CLOSED, "created_at": "2024-01-15T10:00:00", field: value}
+
+    response = api.put(url(), body, format="json")
+
+    assert response.status_code == 400
+    assert "future" in response.json()[field][0]
+    assert not ServiceRequest.objects.filter(unique_key=KEY).exists()
+
+
+def test_utc_sent_without_its_offset_is_refused_when_it_reads_as_the_future(api):
+    utc_now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    body = {**BODY, **CLOSED, "created_at": "2024-01-15T10:00:00", "closed_at": utc_now}
+
+    response = api.put(url(), body, format="json")
+
+    assert response.status_code == 400
+    assert "offset" in response.json()["closed_at"][0]
