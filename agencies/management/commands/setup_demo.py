@@ -24,7 +24,12 @@ Role = StaffMembership.Role
 
 def _demo_accounts() -> list[tuple[str, str, str | None]]:
     """(username, role, agency) of every demo account."""
-    accounts: list[tuple[str, str, str | None]] = [("cityadmin", Role.CITY_ADMIN, None)]
+    # Two city administrators: a survey version is published by someone who did
+    # not write it.
+    accounts: list[tuple[str, str, str | None]] = [
+        ("cityadmin", Role.CITY_ADMIN, None),
+        ("cityadmin2", Role.CITY_ADMIN, None),
+    ]
     for agency in sorted({rewrite.agency for rewrite in REWRITES}):
         accounts.append((f"{agency.lower()}_liaison", Role.LIAISON, agency))
         accounts.append((f"{agency.lower()}_reviewer", Role.REVIEWER, agency))
