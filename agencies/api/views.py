@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -21,6 +21,16 @@ from surveys.models import Contact
 _OTHER_AGENCY = "This integration may not write requests of this agency."
 
 
+class BoundedJSONParser(JSONParser):
+    """JSON, refusing nesting too deep for Python's parser with a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON nested too deeply.") from None
+
+
 class ServiceRequestView(APIView):
     """GET returns a request; PUT creates or replaces it, with an optional contact.
 
@@ -31,7 +41,7 @@ class ServiceRequestView(APIView):
 
     authentication_classes = [IntegrationTokenAuthentication]
     permission_classes = [IsIntegration]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request, unique_key: int) -> Response:

@@ -509,3 +509,12 @@ def test_utc_sent_without_its_offset_is_refused_when_it_reads_as_the_future(api)
 
     assert response.status_code == 400
     assert "offset" in response.json()["closed_at"][0]
+
+
+def test_json_nested_too_deeply_is_refused(api):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = api.put(url(), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert not ServiceRequest.objects.exists()
