@@ -24,7 +24,12 @@ from collections.abc import Callable
 from anymail import urls as anymail_urls
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.urls import URLPattern
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -87,7 +92,13 @@ def _require_webhook_secret(view: Callable[..., HttpResponse]) -> Callable:
                 "Refused an email tracking webhook: ANYMAIL_WEBHOOK_SECRET is not set"
             )
             return HttpResponseForbidden()
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except ValueError:
+            # anymail parses the body after checking the secret; a signed call
+            # with a body that is not the provider's JSON is the caller's error.
+            logger.warning("Refused an email tracking webhook with an unreadable body")
+            return HttpResponseBadRequest()
 
     return guarded
 

@@ -585,3 +585,15 @@ def test_webhooks_keep_numbers_and_addresses_out_of_logs_and_answers(
     for secret in (PHONE, PHONE[2:], EMAIL):
         assert secret not in caplog.text
         assert not any(secret.encode() in r.content for r in responses)
+
+
+def test_a_signed_email_report_that_is_not_json_is_refused(client, email_invitation):
+    response = client.post(
+        POSTMARK_URL,
+        data="not json at all",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=basic_auth(WEBHOOK_SECRET),
+    )
+
+    assert response.status_code == 400
+    assert not DeliveryEvent.objects.exists()
