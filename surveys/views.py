@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -30,7 +29,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from resolutions.models import DescriptionVersion, ResolutionNotice
+from resolutions.models import DescriptionVersion
 from resolutions.rendering import ResidentText, resident_text
 from surveys.forms import (
     CACHE_SECONDS,
@@ -40,6 +39,7 @@ from surveys.forms import (
     load_survey,
     preselected_answer,
 )
+from surveys.linkquery import find_invitation_row
 from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
 from surveys.optouts import opt_out, opt_out_digest
@@ -63,45 +63,12 @@ DISSATISFIED_SCORES = frozenset(score_of(value) for value in DISSATISFIED)
 
 # Looking up the link
 
-INVITATION_FIELDS = (
-    "token",
-    "status",
-    "channel",
-    "language",
-    "survey_version_id",
-    "sent_at",
-    "expires_at",
-    "contact_id",
-    "address_digest",
-    "is_simulated",
-    "service_request__unique_key",
-    "service_request__agency_name",
-    "service_request__incident_address",
-    "service_request__closed_at",
-    "service_request__agency__name",
-    "service_request__complaint_type__name",
-    "response",
-)
-
 
 def _find_invitation(token: str) -> Invitation | None:
     """The invitation and all the page needs of it, in one query."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    told = ResolutionNotice.objects.filter(
-        service_request_id=OuterRef("service_request_id")
-    ).order_by("-recorded_at", "-id")
-    found = (
-        Invitation.objects.select_related(
-            "service_request__agency", "service_request__complaint_type", "response"
-        )
-        # Only what the pages use: the service request has dozens of columns.
-        .only(*INVITATION_FIELDS)
-        .annotate(told_version_id=Subquery(told.values("version_id")[:1]))
-        .filter(token=token)
-        .order_by()[:1]
-    )
-    return next(iter(found), None)
+    return find_invitation_row(token)
 
 
 def _link_expires_at(invitation: Invitation) -> datetime | None:
