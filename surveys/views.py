@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
@@ -46,6 +47,7 @@ from surveys.optouts import opt_out, opt_out_digest
 from surveys.ratelimits import is_over_limit
 from surveys.responses import Outcome, record_response
 from surveys.scales import DISSATISFIED, score_of
+from surveys.shells import render_filled
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +196,11 @@ def _what_the_agency_did(invitation: Invitation, language: str) -> ResidentText 
     )
 
 
+def _paragraphs(text: str) -> str:
+    """The text escaped, in paragraphs, as the `linebreaks` filter draws it."""
+    return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 (escaped)
+
+
 def _request_context(
     invitation: Invitation, language: str, *, with_explanation: bool = False
 ) -> dict:
@@ -211,6 +218,7 @@ def _request_context(
         if service_request.agency
         else service_request.agency_name,
         "explanation": explanation,
+        "explanation_html": _paragraphs(explanation.text) if explanation else "",
         "explanation_is_rtl": explanation is not None
         and translation.get_language_info(explanation.language)["bidi"],
         "status_url": reverse("request_status", args=[service_request.unique_key]),
@@ -233,11 +241,21 @@ def _sms_answers(response: Response) -> dict[str, str | list[str]]:
     return initial
 
 
+# What each resident's page fills in, apart from the CSRF token and the path.
+REQUEST_SLOTS = ("token", "request_number", "complaint_type", "agency_name")
+
+
 def _already_received(
     request: HttpRequest, invitation: Invitation, language: str
 ) -> HttpResponse:
     context = _request_context(invitation, language)
-    return render(request, "surveys/already_received.html", context)
+    return render_filled(
+        request,
+        "surveys/already_received.html",
+        key=(),
+        context=context,
+        slots=(*REQUEST_SLOTS, "status_url"),
+    )
 
 
 def _language_next(request: HttpRequest, survey: SurveyDefinition) -> str:
@@ -302,9 +320,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         # Switching language keeps the link and a valid ?answer=, nothing else.
         "language_next": _language_next(request, survey),
     }
-    return _finish(
-        render(request, "surveys/survey.html", context), remember_language=chosen
-    )
+    if errors:
+        page = render(request, "surveys/survey.html", context)
+    else:
+        explanation = context["explanation"]
+        page = render_filled(
+            request,
+            "surveys/survey.html",
+            # The survey's texts and how the explanation is marked up.
+            key=(
+                survey.version_id,
+                existing is not None,
+                explanation and (explanation.language, explanation.is_fallback),
+            ),
+            context=context,
+            slots=(*REQUEST_SLOTS, "language_next"),
+            html_slots=("questions_html", "explanation_html"),
+        )
+    return _finish(page, remember_language=chosen)
 
 
 def _from_link(request: HttpRequest, survey: SurveyDefinition) -> dict[str, str]:
