@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (more than 1: the gthread worker class)",
+    )
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -153,6 +159,8 @@ def run(args, database_url: str) -> int:
             "config.wsgi",
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.worker_threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -291,9 +299,15 @@ def _milliseconds(value: str) -> float:
 
 def _report(results: list[Result], args) -> int:
     bare = results[0]
+    kind = (
+        f"gthread workers x {args.worker_threads} threads"
+        if args.worker_threads > 1
+        else "sync workers"
+    )
     print(
-        f"\ngunicorn {args.workers} sync workers, wrk {args.connections} connections, "
-        f"{args.duration} s each"
+        f"\ngunicorn {args.workers} {kind}, wrk {args.connections} connections, "
+        f"{args.duration} s each, DATABASE_PREPARE_THRESHOLD="
+        f"{os.environ.get('DATABASE_PREPARE_THRESHOLD', '0')}"
     )
     print(
         f"{'load':<20} {'req/s':>8} {'x bare':>7} {'p99 ms':>7} {'errors':>7}  target"
