@@ -104,6 +104,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+# With psycopg 3, PostgreSQL keeps the plan of the survey link's look-up once it
+# has run this many times on a connection (surveys/linkquery.py; Django's own
+# queries are not prepared). 0, the default as in Django, turns it off: set it
+# only when no transaction-pooling proxy (PgBouncer before 1.21) sits between
+# the site and PostgreSQL.
+DATABASE_PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 0, minimum=0)
+if DATABASE_PREPARE_THRESHOLD and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        DATABASE_PREPARE_THRESHOLD
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -26,11 +25,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from resolutions.models import DescriptionVersion, ResolutionNotice
+from resolutions.models import DescriptionVersion
 from resolutions.rendering import ResidentText, resident_text
 from surveys.forms import (
     CACHE_SECONDS,
@@ -40,12 +40,14 @@ from surveys.forms import (
     load_survey,
     preselected_answer,
 )
+from surveys.linkquery import find_invitation_row
 from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
 from surveys.optouts import opt_out, opt_out_digest
 from surveys.ratelimits import is_over_limit
 from surveys.responses import Outcome, record_response
 from surveys.scales import DISSATISFIED, score_of
+from surveys.shells import render_filled
 
 logger = logging.getLogger(__name__)
 
@@ -63,45 +65,12 @@ DISSATISFIED_SCORES = frozenset(score_of(value) for value in DISSATISFIED)
 
 # Looking up the link
 
-INVITATION_FIELDS = (
-    "token",
-    "status",
-    "channel",
-    "language",
-    "survey_version_id",
-    "sent_at",
-    "expires_at",
-    "contact_id",
-    "address_digest",
-    "is_simulated",
-    "service_request__unique_key",
-    "service_request__agency_name",
-    "service_request__incident_address",
-    "service_request__closed_at",
-    "service_request__agency__name",
-    "service_request__complaint_type__name",
-    "response",
-)
-
 
 def _find_invitation(token: str) -> Invitation | None:
     """The invitation and all the page needs of it, in one query."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    told = ResolutionNotice.objects.filter(
-        service_request_id=OuterRef("service_request_id")
-    ).order_by("-recorded_at", "-id")
-    found = (
-        Invitation.objects.select_related(
-            "service_request__agency", "service_request__complaint_type", "response"
-        )
-        # Only what the pages use: the service request has dozens of columns.
-        .only(*INVITATION_FIELDS)
-        .annotate(told_version_id=Subquery(told.values("version_id")[:1]))
-        .filter(token=token)
-        .order_by()[:1]
-    )
-    return next(iter(found), None)
+    return find_invitation_row(token)
 
 
 def _link_expires_at(invitation: Invitation) -> datetime | None:
@@ -227,6 +196,11 @@ def _what_the_agency_did(invitation: Invitation, language: str) -> ResidentText 
     )
 
 
+def _paragraphs(text: str) -> str:
+    """The text escaped, in paragraphs, as the `linebreaks` filter draws it."""
+    return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 (escaped)
+
+
 def _request_context(
     invitation: Invitation, language: str, *, with_explanation: bool = False
 ) -> dict:
@@ -244,6 +218,7 @@ def _request_context(
         if service_request.agency
         else service_request.agency_name,
         "explanation": explanation,
+        "explanation_html": _paragraphs(explanation.text) if explanation else "",
         "explanation_is_rtl": explanation is not None
         and translation.get_language_info(explanation.language)["bidi"],
         "status_url": reverse("request_status", args=[service_request.unique_key]),
@@ -266,11 +241,21 @@ def _sms_answers(response: Response) -> dict[str, str | list[str]]:
     return initial
 
 
+# What each resident's page fills in, apart from the CSRF token and the path.
+REQUEST_SLOTS = ("token", "request_number", "complaint_type", "agency_name")
+
+
 def _already_received(
     request: HttpRequest, invitation: Invitation, language: str
 ) -> HttpResponse:
     context = _request_context(invitation, language)
-    return render(request, "surveys/already_received.html", context)
+    return render_filled(
+        request,
+        "surveys/already_received.html",
+        key=(),
+        context=context,
+        slots=(*REQUEST_SLOTS, "status_url"),
+    )
 
 
 def _language_next(request: HttpRequest, survey: SurveyDefinition) -> str:
@@ -335,9 +320,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         # Switching language keeps the link and a valid ?answer=, nothing else.
         "language_next": _language_next(request, survey),
     }
-    return _finish(
-        render(request, "surveys/survey.html", context), remember_language=chosen
-    )
+    if errors:
+        page = render(request, "surveys/survey.html", context)
+    else:
+        explanation = context["explanation"]
+        page = render_filled(
+            request,
+            "surveys/survey.html",
+            # The survey's texts and how the explanation is marked up.
+            key=(
+                survey.version_id,
+                existing is not None,
+                explanation and (explanation.language, explanation.is_fallback),
+            ),
+            context=context,
+            slots=(*REQUEST_SLOTS, "language_next"),
+            html_slots=("questions_html", "explanation_html"),
+        )
+    return _finish(page, remember_language=chosen)
 
 
 def _from_link(request: HttpRequest, survey: SurveyDefinition) -> dict[str, str]:
