@@ -202,12 +202,25 @@ def _condition_text(*, number: int, options: tuple[Option, ...], values) -> str:
     }
 
 
+class CommentField(forms.CharField):
+    """Free text counted as the browser counts it.
+
+    Browsers send each line break as CR LF but count it as one character against
+    the textarea's maxlength; counting it as two would refuse text the page let
+    the resident type.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _field_for(question: QuestionDefinition) -> forms.Field:
     # A conditional question's "required" is checked in clean(), once it is
     # known whether the question applies.
     required = question.is_required and not question.show_when_key
     if question.kind == Kind.TEXT:
-        return forms.CharField(
+        return CommentField(
             required=required,
             max_length=question.max_length,
             widget=forms.Textarea,

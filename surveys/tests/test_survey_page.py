@@ -255,6 +255,18 @@ def test_answers_already_given_stay_selected_after_an_error(client, invitation):
     assert 'href="#q-fixed-1"' in html
 
 
+def test_line_breaks_count_once_as_the_browser_counts_them(client, invitation):
+    # 999 characters as the textarea counts them: 990 letters and 9 breaks,
+    # each sent as CR LF.
+    comment = "\r\n".join(["x" * 99] * 10)
+
+    response = client.post(survey_url(invitation), {**SATISFIED, "comment": comment})
+
+    assert response.status_code == 303
+    stored = Answer.objects.get(question__key="comment").text
+    assert stored == "\n".join(["x" * 99] * 10)
+
+
 def test_comment_over_the_limit_is_refused_with_a_clear_error(client, invitation):
     response = client.post(survey_url(invitation), {**SATISFIED, "comment": "x" * 1001})
 
