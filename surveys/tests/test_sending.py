@@ -417,6 +417,21 @@ def test_an_opt_out_after_queueing_cancels_the_message_at_send_time(sms_outbox):
     assert message.invitation.skip_reason == Invitation.SkipReason.OPTED_OUT
 
 
+def test_a_changed_number_that_opted_out_cancels_the_message_at_send_time(
+    sms_outbox,
+):
+    message = scheduled_message(phone=PHONE)
+    new_number = "+12125550199"
+    message.invitation.contact.phone_e164 = new_number
+    message.invitation.contact.save(update_fields=["phone_e164"])
+    opt_out(channel="sms", address=new_number, source=OptOut.Source.STAFF)
+
+    outcome = sending.send_message(message_id=message.pk)
+
+    assert outcome == sending.Outcome.CANCELLED
+    assert sms_outbox == []
+
+
 def test_the_reminder_goes_after_the_configured_days_unless_answered(
     close, django_capture_on_commit_callbacks
 ):
