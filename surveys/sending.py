@@ -498,27 +498,32 @@ def take_due_messages(
 
 
 def enqueue_messages(message_ids: list[int]) -> None:
-    """Queue a send task per message, each with a task id named after the message.
+    """Queue the messages in tasks of SEND_BATCH (surveys.tasks.send_messages).
 
-    Without a broker (CELERY_TASK_ALWAYS_EAGER) the tasks run here and now.
+    Each message is still claimed and sent on its own; batches only spare the
+    broker and the worker a task per message. Without a broker
+    (CELERY_TASK_ALWAYS_EAGER) the tasks run here and now.
     """
     from config.celery import app
-    from surveys.tasks import send_message as send_task
-    from surveys.tasks import task_id_for
+    from surveys.tasks import SEND_BATCH, batch_task_id_for, send_messages
 
     if not message_ids:
         return
+    batches = [
+        message_ids[start : start + SEND_BATCH]
+        for start in range(0, len(message_ids), SEND_BATCH)
+    ]
     if app.conf.task_always_eager:
-        for message_id in message_ids:
-            send_task.apply_async((message_id,), task_id=task_id_for(message_id))
+        for batch in batches:
+            send_messages.apply_async((batch,), task_id=batch_task_id_for(batch))
         return
     # One connection for the whole batch instead of one per message.
     with app.producer_or_acquire() as producer:
-        for message_id in message_ids:
-            send_task.apply_async(
-                (message_id,), task_id=task_id_for(message_id), producer=producer
+        for batch in batches:
+            send_messages.apply_async(
+                (batch,), task_id=batch_task_id_for(batch), producer=producer
             )
-    logger.info("Queued %d survey messages", len(message_ids))
+    logger.info("Queued %d survey messages in %d tasks", len(message_ids), len(batches))
 
 
 @dataclass(frozen=True)
