@@ -375,8 +375,10 @@ def main() -> None:
     parser.add_argument(
         "--prefetch",
         type=int,
-        default=8,
-        help="messages each worker process reserves ahead (--prefetch-multiplier)",
+        # As in production (CELERY_WORKER_PREFETCH_MULTIPLIER): tasks carry
+        # SEND_BATCH messages each, so one reserved task keeps a process busy.
+        default=1,
+        help="tasks each worker process reserves ahead (--prefetch-multiplier)",
     )
     parser.add_argument("--skip-kill", action="store_true")
     parser.add_argument("--json", type=Path)
