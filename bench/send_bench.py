@@ -261,7 +261,8 @@ def sent_among(keys: list[int]) -> int:
     # The keys are consecutive: a range, not a list of 10,000 parameters, which
     # polled five times a second cost the machine as much as the worker.
     return Message.objects.filter(
-        invitation__service_request_id__range=(keys[0], keys[-1]),
+        invitation__service_request_id__gte=keys[0],
+        invitation__service_request_id__lte=keys[-1],
         purpose=Message.Purpose.INVITATION,
         status=Message.Status.SENT,
     ).count()
