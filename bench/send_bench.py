@@ -28,6 +28,7 @@ so the figures do not depend on the time of day.
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import re
@@ -125,6 +126,69 @@ class Worker:
                 self.kill()
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    # utime and stime, fields 14 and 15 of proc(5), in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    pids, index = [pid], 0
+    while index < len(pids):
+        children = Path(f"/proc/{pids[index]}/task/{pids[index]}/children")
+        with contextlib.suppress(OSError):
+            pids.extend(int(child) for child in children.read_text().split())
+        index += 1
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by this process, the worker's processes and the database
+    server's backends for the bench database (Linux, server on this machine).
+
+    On a shared machine wall-clock rates depend on everyone else's load; the CPU
+    spent per invitation does not, and gives the rate two idle cores would reach.
+    Redis's own CPU is not counted.
+    """
+
+    def __init__(self, worker: "Worker") -> None:
+        self.worker = worker
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> dict[str, float]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+        usage = os.times()
+        process = self.worker.process
+        return {
+            "bench": usage.user + usage.system,
+            "worker": sum(_cpu_seconds(pid) for pid in _process_tree(process.pid))
+            if process
+            else 0.0,
+            **{f"db-{pid}": _cpu_seconds(pid) for pid in backends},
+        }
+
+    def used(self) -> dict[str, float]:
+        end = self._snapshot()
+        spent = {key: end[key] - self.start.get(key, 0.0) for key in end}
+        return {
+            "closing_process": round(spent["bench"], 1),
+            "worker": round(spent["worker"], 1),
+            "database": round(
+                sum(v for k, v in spent.items() if k.startswith("db-")), 1
+            ),
+        }
+
+
 def make_closed_requests(count: int, *, first_key: int) -> list[int]:
     from django.utils import timezone
 
@@ -194,8 +258,11 @@ def close(keys: list[int]) -> float:
 def sent_among(keys: list[int]) -> int:
     from surveys.models import Message
 
+    # The keys are consecutive: a range, not a list of 10,000 parameters, which
+    # polled five times a second cost the machine as much as the worker.
     return Message.objects.filter(
-        invitation__service_request_id__in=keys,
+        invitation__service_request_id__gte=keys[0],
+        invitation__service_request_id__lte=keys[-1],
         purpose=Message.Purpose.INVITATION,
         status=Message.Status.SENT,
     ).count()
@@ -206,7 +273,7 @@ def wait_for(keys: list[int], count: int, *, timeout: float) -> None:
     while sent_among(keys) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"Only {sent_among(keys)} of {count} sent in {timeout}s")
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
 def count_sends(mail_dir: Path, sms_dir: Path) -> collections.Counter:
@@ -234,12 +301,17 @@ def throughput_run(env: dict[str, str], work: Path, count: int, reuse: str) -> d
     )
     worker.start()
     try:
+        load = os.getloadavg()[0]
+        meter = CpuMeter(worker)
         started = time.perf_counter()
         closing = close(keys)
         wait_for(keys, count, timeout=1800)
         total = time.perf_counter() - started
+        cpu = meter.used()
+        load = max(load, os.getloadavg()[0])
     finally:
         worker.stop()
+    cpu_ms = 1000 * sum(cpu.values()) / count
     return {
         "closures": count,
         "db_reuse_max": int(reuse),
@@ -247,6 +319,11 @@ def throughput_run(env: dict[str, str], work: Path, count: int, reuse: str) -> d
         "total_s": round(total, 2),
         "invitations_per_s": round(count / total, 1),
         "sending_per_s": round(count / (total - closing), 1),
+        "load_average_1min": round(load, 1),
+        "cpu_s": cpu,
+        "cpu_ms_per_invitation": round(cpu_ms, 2),
+        # If the run had both cores to itself.
+        "per_s_on_two_idle_cores": round(2000 / cpu_ms, 1) if cpu_ms else None,
     }
 
 
@@ -301,8 +378,10 @@ def main() -> None:
     parser.add_argument(
         "--prefetch",
         type=int,
-        default=8,
-        help="messages each worker process reserves ahead (--prefetch-multiplier)",
+        # As in production (CELERY_WORKER_PREFETCH_MULTIPLIER): tasks carry
+        # SEND_BATCH messages each, so one reserved task keeps a process busy.
+        default=1,
+        help="tasks each worker process reserves ahead (--prefetch-multiplier)",
     )
     parser.add_argument("--skip-kill", action="store_true")
     parser.add_argument("--json", type=Path)
@@ -390,6 +469,11 @@ def report(figures: dict) -> None:
             f"{run['closures']:,} closures, DB_REUSE_MAX={run['db_reuse_max']:<5}"
             f"{run['closure_transaction_s']:>8.2f} {run['total_s']:>8.2f} "
             f"{run['invitations_per_s']:>9.1f} {run['sending_per_s']:>9.1f}  {verdict}"
+        )
+        print(
+            f"  load average {run['load_average_1min']}; CPU s {run['cpu_s']}: "
+            f"{run['cpu_ms_per_invitation']} ms per invitation, "
+            f"{run['per_s_on_two_idle_cores']}/s on two idle cores"
         )
     kill = figures.get("kill")
     if kill:

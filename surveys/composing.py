@@ -6,11 +6,13 @@ to answer it at once, the survey link and a way to stop. Links are always on the
 site's own domain (surveys.links).
 """
 
+import enum
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -68,19 +70,42 @@ def clear_caches() -> None:
     _first_question_prompt.cache_clear()
 
 
-def agency_text(invitation: Invitation) -> ResidentText | None:
-    """What the agency did, as the resident was told when the request closed."""
-    version_id = (
-        ResolutionNotice.objects.filter(
-            service_request_id=invitation.service_request_id
-        )
-        .values_list("version_id", flat=True)
-        .first()
+class _NotLookedUp(enum.Enum):
+    NOT_LOOKED_UP = "not looked up"
+
+
+# The told version's id was not read with the message: composing reads it.
+NOT_LOOKED_UP = _NotLookedUp.NOT_LOOKED_UP
+ToldVersionId = int | None | _NotLookedUp
+
+
+def _notices_of(service_request_id) -> QuerySet[ResolutionNotice]:
+    # The latest notice (the model's ordering) is what the resident was told.
+    return ResolutionNotice.objects.filter(service_request_id=service_request_id)
+
+
+def told_version_id_subquery(service_request_field: str) -> Subquery:
+    """The told version's id as a column of a query over `service_request_field`,
+    so the sender reads it with the message instead of in a query of its own."""
+    return Subquery(
+        _notices_of(OuterRef(service_request_field)).values("version_id")[:1]
     )
-    if version_id is None:
+
+
+def agency_text(
+    invitation: Invitation, *, told_version_id: ToldVersionId = NOT_LOOKED_UP
+) -> ResidentText | None:
+    """What the agency did, as the resident was told when the request closed."""
+    if told_version_id is NOT_LOOKED_UP:
+        told_version_id = (
+            _notices_of(invitation.service_request_id)
+            .values_list("version_id", flat=True)
+            .first()
+        )
+    if told_version_id is None:
         return None
     return resident_text(
-        _description_version(version_id),
+        _description_version(told_version_id),
         invitation.language,
         invitation.service_request,
     )
@@ -113,12 +138,14 @@ def reference(message: Message) -> str:
     return f"survey-message-{message.pk}"
 
 
-def compose_email(message: Message) -> Email:
+def compose_email(
+    message: Message, *, told_version_id: ToldVersionId = NOT_LOOKED_UP
+) -> Email:
     invitation = message.invitation
     is_reminder = message.purpose == Message.Purpose.REMINDER
     language = invitation.language
     with translation.override(language):
-        told = agency_text(invitation)
+        told = agency_text(invitation, told_version_id=told_version_id)
         context = {
             "is_reminder": is_reminder,
             "language": language,
@@ -207,7 +234,9 @@ def _sms_parts(
     return header, (told.sms_text.strip() if told else ""), question, stop
 
 
-def compose_sms(message: Message) -> str:
+def compose_sms(
+    message: Message, *, told_version_id: ToldVersionId = NOT_LOOKED_UP
+) -> str:
     """The text message, at most two segments in any language.
 
     The full text has the agency's short explanation; when that does not fit in
@@ -217,7 +246,11 @@ def compose_sms(message: Message) -> str:
     invitation = message.invitation
     for language in dict.fromkeys([invitation.language, "en"]):
         with translation.override(language):
-            told = agency_text(invitation) if language == invitation.language else None
+            told = (
+                agency_text(invitation, told_version_id=told_version_id)
+                if language == invitation.language
+                else None
+            )
             for short in (False, True):
                 header, explanation, question, stop = _sms_parts(
                     message, told, short=short

@@ -381,18 +381,19 @@ def _schedule_batch(
     # A parallel closure of the same request may have won the race since the check
     # above: its rows stand and ours are dropped by the unique constraint.
     Invitation.objects.bulk_create(invitations, ignore_conflicts=True)
+    # Only ids and keys: thousands of model instances cost more than the query.
     created = Invitation.objects.filter(
         token__in=[invitation.token for invitation in invitations]
-    ).select_related("service_request")
+    ).values_list("pk", "service_request_id", "channel", "status")
     messages = []
-    for invitation in created:
+    for invitation_id, service_request_id, channel, status in created:
         result.invitations += 1
-        if invitation.status != Invitation.Status.SCHEDULED:
+        if status != Invitation.Status.SCHEDULED:
             result.skipped += 1
             continue
         result.scheduled += 1
-        plan = timed[(invitation.service_request_id, invitation.channel)]
-        messages.extend(_messages_for(invitation, plan, now=now))
+        plan = timed[(service_request_id, channel)]
+        messages.extend(_messages_for(invitation_id, plan, now=now))
     Message.objects.bulk_create(messages, ignore_conflicts=True)
 
     due = [
@@ -424,14 +425,12 @@ def _time_messages(plan: _Plan, *, now: datetime) -> None:
         plan.reminder_at = reminder_at
 
 
-def _messages_for(
-    invitation: Invitation, plan: _Plan, *, now: datetime
-) -> list[Message]:
+def _messages_for(invitation_id: int, plan: _Plan, *, now: datetime) -> list[Message]:
     send_after = plan.send_after
     assert send_after is not None  # noqa: S101 (set by _time_messages for open plans)
     messages = [
         Message(
-            invitation=invitation,
+            invitation_id=invitation_id,
             purpose=Message.Purpose.INVITATION,
             send_after=send_after,
             # Due now: enqueued when the closure commits, not by the dispatcher.
@@ -441,7 +440,7 @@ def _messages_for(
     if plan.reminder_at is not None:
         messages.append(
             Message(
-                invitation=invitation,
+                invitation_id=invitation_id,
                 purpose=Message.Purpose.REMINDER,
                 send_after=plan.reminder_at,
             )

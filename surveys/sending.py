@@ -46,10 +46,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from surveys import composing, mail, optouts, sms
+from surveys.addresses import address_digest
 from surveys.delivery import (
     CannotTell,
     PermanentSendError,
@@ -96,6 +97,29 @@ def _ours(claim: _Claim):
     )
 
 
+def _with_what_sending_needs(messages):
+    """The messages with everything a send reads, in one query: the invitation,
+    contact and request, the version the resident was told (`told_version_id`) and
+    whether the address the invitation was made for has opted out
+    (`invited_address_opted_out`)."""
+    return messages.select_related(
+        "invitation__contact",
+        "invitation__service_request__agency",
+        "invitation__service_request__complaint_type",
+    ).annotate(
+        told_version_id=composing.told_version_id_subquery(
+            "invitation__service_request_id"
+        ),
+        invited_address_opted_out=Exists(
+            OptOut.objects.filter(
+                channel=OuterRef("invitation__channel"),
+                address_digest=OuterRef("invitation__address_digest"),
+                opted_back_in_at__isnull=True,
+            )
+        ),
+    )
+
+
 def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outcome:
     """Send one scheduled message if it is due and nobody else has claimed it.
 
@@ -114,11 +138,7 @@ def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outco
         logger.info("Message %s not claimed (status %s)", message_id, status)
         return Outcome.NOT_CLAIMED
 
-    message = Message.objects.select_related(
-        "invitation__contact",
-        "invitation__service_request__agency",
-        "invitation__service_request__complaint_type",
-    ).get(pk=message_id)
+    message = _with_what_sending_needs(Message.objects.filter(pk=message_id)).get()
 
     reason, skip_reason = _reason_not_to_send(message, now=now)
     if reason:
@@ -183,11 +203,25 @@ def _reason_not_to_send(message: Message, *, now: datetime) -> tuple[str, str]:
         return "Contact details were purged.", skip.UNREACHABLE
     if not contact.can_receive(invitation.channel):
         return "No consent or no usable address any more.", skip.NO_CONSENT
-    if optouts.is_opted_out(
-        channel=invitation.channel, address=contact.address(invitation.channel)
-    ):
+    if _is_opted_out(message):
         return "Opted out.", skip.OPTED_OUT
     return "", ""
+
+
+def _is_opted_out(message: Message) -> bool:
+    invitation = message.invitation
+    address = invitation.contact.address(invitation.channel)
+    known = getattr(message, "invited_address_opted_out", None)
+    if known is not None and invitation.address_digest == address_digest(
+        invitation.channel, address
+    ):
+        # Read with the message: the address is still the one invited.
+        return known
+    return optouts.is_opted_out(channel=invitation.channel, address=address)
+
+
+def _told(message: Message) -> composing.ToldVersionId:
+    return getattr(message, "told_version_id", composing.NOT_LOOKED_UP)
 
 
 def _prepare(message: Message) -> tuple[str, str, Callable[[], str]]:
@@ -200,14 +234,17 @@ def _prepare(message: Message) -> tuple[str, str, Callable[[], str]]:
             return f"simulated-{reference}"
 
     if invitation.channel == Channel.EMAIL:
-        email = composing.compose_email(message)
+        email = composing.compose_email(message, told_version_id=_told(message))
         subject, body = email.subject, email.text
         if not invitation.is_simulated:
 
             def send() -> str:
                 return mail.send_email(email.message)
     else:
-        subject, body = "", composing.compose_sms(message)
+        subject, body = (
+            "",
+            composing.compose_sms(message, told_version_id=_told(message)),
+        )
         if not invitation.is_simulated:
 
             def send() -> str:
@@ -408,13 +445,9 @@ def reconcile_stale_claims(*, now: datetime | None = None, lease=None) -> int:
         else timedelta(seconds=settings.SURVEY_SEND_LEASE_SECONDS)
     )
     stale = list(
-        Message.objects.claims_older_than(now - lease)
-        .select_related(
-            "invitation__contact",
-            "invitation__service_request__agency",
-            "invitation__service_request__complaint_type",
-        )
-        .order_by("pk")[:DISPATCH_BATCH]
+        _with_what_sending_needs(
+            Message.objects.claims_older_than(now - lease)
+        ).order_by("pk")[:DISPATCH_BATCH]
     )
     for message in stale:
         claim = _Claim(message.pk, message.claimed_at)
@@ -465,27 +498,32 @@ def take_due_messages(
 
 
 def enqueue_messages(message_ids: list[int]) -> None:
-    """Queue a send task per message, each with a task id named after the message.
+    """Queue the messages in tasks of SEND_BATCH (surveys.tasks.send_messages).
 
-    Without a broker (CELERY_TASK_ALWAYS_EAGER) the tasks run here and now.
+    Each message is still claimed and sent on its own; batches only spare the
+    broker and the worker a task per message. Without a broker
+    (CELERY_TASK_ALWAYS_EAGER) the tasks run here and now.
     """
     from config.celery import app
-    from surveys.tasks import send_message as send_task
-    from surveys.tasks import task_id_for
+    from surveys.tasks import SEND_BATCH, batch_task_id_for, send_messages
 
     if not message_ids:
         return
+    batches = [
+        message_ids[start : start + SEND_BATCH]
+        for start in range(0, len(message_ids), SEND_BATCH)
+    ]
     if app.conf.task_always_eager:
-        for message_id in message_ids:
-            send_task.apply_async((message_id,), task_id=task_id_for(message_id))
+        for batch in batches:
+            send_messages.apply_async((batch,), task_id=batch_task_id_for(batch))
         return
     # One connection for the whole batch instead of one per message.
     with app.producer_or_acquire() as producer:
-        for message_id in message_ids:
-            send_task.apply_async(
-                (message_id,), task_id=task_id_for(message_id), producer=producer
+        for batch in batches:
+            send_messages.apply_async(
+                (batch,), task_id=batch_task_id_for(batch), producer=producer
             )
-    logger.info("Queued %d survey messages", len(message_ids))
+    logger.info("Queued %d survey messages in %d tasks", len(message_ids), len(batches))
 
 
 @dataclass(frozen=True)

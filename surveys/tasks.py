@@ -1,5 +1,7 @@
 """Celery tasks of survey delivery: thin interfaces over surveys.sending."""
 
+import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,17 +9,30 @@ from celery import shared_task
 from surveys import sending
 from surveys.delivery import TransientSendError
 
+logger = logging.getLogger(__name__)
+
 # The retry policy for transient provider errors: wait this long before each
 # retry, then give up and mark the message failed.
 RETRY_DELAYS = (60, 5 * 60, 20 * 60, 60 * 60)
 # A send that takes longer is stopped; SURVEY_SEND_LEASE_SECONDS must exceed it,
 # so that a claim older than the lease can only belong to a dead worker.
 SEND_TIME_LIMIT = 60
+# Messages due together go to the worker in tasks of this many: queueing a task
+# and running it cost a few milliseconds each, as much as a send, so one task per
+# message would spend half the worker's time on Celery.
+SEND_BATCH = 20
+# A batch that has taken this long hands what is left to a new task, well inside
+# the time limit (slow provider responses, not the normal case).
+BATCH_TIME_BUDGET = SEND_TIME_LIMIT / 2
 
 
 def task_id_for(message_id: int) -> str:
     """The same id on every queueing of one message: easy to follow in logs."""
     return f"surveys.send_message.{message_id}"
+
+
+def batch_task_id_for(message_ids: list[int]) -> str:
+    return f"surveys.send_messages.{message_ids[0]}+{len(message_ids) - 1}"
 
 
 @shared_task(
@@ -43,6 +58,51 @@ def send_message(self, message_id: int) -> str:
             return sending.Outcome.RETRY.value
         raise self.retry(exc=error, countdown=delay) from None
     return outcome.value
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    # The same limits as one send: a claim is never held longer than this.
+    soft_time_limit=SEND_TIME_LIMIT - 10,
+    time_limit=SEND_TIME_LIMIT,
+)
+def send_messages(self, message_ids: list[int]) -> dict[str, int]:
+    """Send several messages, each exactly as `send_message` would.
+
+    Each message is claimed on its own, so a batch delivered twice, or one that
+    overlaps a single message's task, still sends every message once. A message
+    that meets a transient error goes on with its own `send_message` task, with
+    the same retry policy.
+    """
+    started = time.monotonic()
+    outcomes: dict[str, int] = {}
+    for position, message_id in enumerate(message_ids):
+        if time.monotonic() - started > BATCH_TIME_BUDGET:
+            rest = message_ids[position:]
+            logger.warning("Batch slow: %d messages go on in a new task", len(rest))
+            if not self.request.is_eager:
+                send_messages.apply_async((rest,), task_id=batch_task_id_for(rest))
+            break
+        try:
+            outcome = sending.send_message(
+                message_id=message_id, retry_in=timedelta(seconds=RETRY_DELAYS[0])
+            ).value
+        except TransientSendError:
+            # Rescheduled in the database; without a broker the dispatcher
+            # finds it there, as for send_message.
+            outcome = sending.Outcome.RETRY.value
+            if not self.request.is_eager:
+                send_message.apply_async(
+                    (message_id,),
+                    task_id=task_id_for(message_id),
+                    countdown=RETRY_DELAYS[0],
+                    # Its next retry waits RETRY_DELAYS[1], and so on.
+                    retries=1,
+                )
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @shared_task(ignore_result=True)

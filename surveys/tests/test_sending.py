@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
-from surveys import sending
+from surveys import sending, tasks
 from surveys.delivery import PermanentSendError, TransientSendError
 from surveys.models import Invitation, Message, OptOut
 from surveys.optouts import is_opted_out, opt_back_in, opt_out
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 EMAIL = "resident@example.org"
 PHONE = "+12125550100"
+PHONE2 = "+12125550101"
 
 
 @pytest.fixture(autouse=True)
@@ -318,6 +319,63 @@ def test_the_task_retries_a_transient_error_with_its_declared_backoff(
     assert sms_outbox == []
 
 
+def test_a_batch_sends_each_message_once_even_when_delivered_twice(sms_outbox):
+    messages = [scheduled_message(phone=f"+1212555{n:04d}") for n in range(3)]
+    ids = [message.pk for message in messages]
+
+    first = tasks.send_messages.apply(args=(ids,)).get()
+    second = tasks.send_messages.apply(args=(ids,)).get()
+
+    assert first == {"sent": 3}
+    assert second == {"not_claimed": 3}
+    assert sorted(text.reference for text in sms_outbox) == sorted(
+        f"survey-message-{pk}" for pk in ids
+    )
+
+
+def test_a_transient_error_in_a_batch_goes_on_in_its_own_task_with_the_backoff(
+    flaky, sms_outbox, monkeypatch
+):
+    failing, fine = scheduled_message(phone=PHONE), scheduled_message(phone=PHONE2)
+    queued = []
+    monkeypatch.setattr(
+        tasks.send_message,
+        "apply_async",
+        lambda args, **options: queued.append((args, options)),
+    )
+
+    # As the worker runs it: with a broker to hold the retry.
+    outcomes = tasks.send_messages.run([failing.pk, fine.pk])
+
+    assert outcomes == {"retry": 1, "sent": 1}
+    assert [text.reference for text in sms_outbox] == [f"survey-message-{fine.pk}"]
+    [(args, options)] = queued
+    assert args == (failing.pk,)
+    assert options["countdown"] == tasks.RETRY_DELAYS[0]
+    # The retried task's next wait is the policy's second delay.
+    assert options["retries"] == 1
+    failing.refresh_from_db()
+    assert failing.status == Message.Status.SCHEDULED
+
+
+def test_the_dispatcher_queues_due_messages_in_batches(sms_outbox, monkeypatch):
+    messages = [
+        scheduled_message(phone=f"+1212555{n:04d}") for n in range(tasks.SEND_BATCH + 1)
+    ]
+    batches = []
+    original = tasks.send_messages.apply_async
+    monkeypatch.setattr(
+        tasks.send_messages,
+        "apply_async",
+        lambda args, **options: batches.append(args[0]) or original(args, **options),
+    )
+
+    sending.dispatch_due_messages()
+
+    assert [len(batch) for batch in batches] == [tasks.SEND_BATCH, 1]
+    assert len(sms_outbox) == len(messages)
+
+
 def test_retries_end_with_a_failed_message(flaky):
     flaky.failures = 99
     message = scheduled_message(phone=PHONE)
@@ -521,6 +579,21 @@ def test_an_opt_out_after_queueing_cancels_the_message_at_send_time(sms_outbox):
     assert sms_outbox == []
     message.invitation.refresh_from_db()
     assert message.invitation.skip_reason == Invitation.SkipReason.OPTED_OUT
+
+
+def test_a_changed_number_that_opted_out_cancels_the_message_at_send_time(
+    sms_outbox,
+):
+    message = scheduled_message(phone=PHONE)
+    new_number = "+12125550199"
+    message.invitation.contact.phone_e164 = new_number
+    message.invitation.contact.save(update_fields=["phone_e164"])
+    opt_out(channel="sms", address=new_number, source=OptOut.Source.STAFF)
+
+    outcome = sending.send_message(message_id=message.pk)
+
+    assert outcome == sending.Outcome.CANCELLED
+    assert sms_outbox == []
 
 
 def test_the_reminder_goes_after_the_configured_days_unless_answered(
