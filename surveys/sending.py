@@ -228,15 +228,18 @@ def _prepare(message: Message) -> tuple[str, str, Callable[[], str]]:
     """(subject, body with the token masked, a call that sends and returns the id)."""
     invitation = message.invitation
     reference = composing.reference(message)
-    if invitation.is_simulated:
-        # Demo residents are made up, but their addresses could be someone's.
+    # Demo residents are made up, but their addresses could be someone's: their
+    # messages go only to backends that keep them on this machine.
+    simulated = invitation.is_simulated and not _stays_local(invitation.channel)
+    if simulated:
+
         def send() -> str:
             return f"simulated-{reference}"
 
     if invitation.channel == Channel.EMAIL:
         email = composing.compose_email(message, told_version_id=_told(message))
         subject, body = email.subject, email.text
-        if not invitation.is_simulated:
+        if not simulated:
 
             def send() -> str:
                 return mail.send_email(email.message)
@@ -245,7 +248,7 @@ def _prepare(message: Message) -> tuple[str, str, Callable[[], str]]:
             "",
             composing.compose_sms(message, told_version_id=_told(message)),
         )
-        if not invitation.is_simulated:
+        if not simulated:
 
             def send() -> str:
                 return sms.get_backend().send(
@@ -253,6 +256,30 @@ def _prepare(message: Message) -> tuple[str, str, Callable[[], str]]:
                 )
 
     return subject, composing.mask(body, invitation), send
+
+
+# Backends that print, keep or file messages on this machine and reach nobody.
+LOCAL_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "anymail.backends.test.EmailBackend",
+    }
+)
+LOCAL_SMS_BACKENDS = frozenset(
+    {
+        "surveys.sms.ConsoleBackend",
+        "surveys.sms.FileBackend",
+        "surveys.sms.MemoryBackend",
+    }
+)
+
+
+def _stays_local(channel: str) -> bool:
+    if channel == Channel.EMAIL:
+        return settings.EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS
+    return settings.SMS_BACKEND in LOCAL_SMS_BACKENDS
 
 
 @transaction.atomic

@@ -650,15 +650,25 @@ def test_the_management_command_sends_due_messages_without_a_broker(sms_outbox, 
     assert "1 messages due" in capsys.readouterr().out
 
 
-def test_simulated_residents_are_never_handed_to_a_provider(sms_outbox):
+def test_simulated_residents_are_never_handed_to_a_provider(settings):
+    settings.SMS_BACKEND = "surveys.sms.TwilioBackend"
     message = scheduled_message(phone=PHONE, is_fake=True)
 
     outcome = sending.send_message(message_id=message.pk)
 
     assert outcome == sending.Outcome.SENT
-    assert sms_outbox == []
     message.refresh_from_db()
     assert message.provider_message_id.startswith("simulated-")
+
+
+def test_simulated_residents_messages_show_on_a_development_backend(settings, capsys):
+    settings.SMS_BACKEND = "surveys.sms.ConsoleBackend"
+    message = scheduled_message(phone=PHONE, is_fake=True)
+
+    outcome = sending.send_message(message_id=message.pk)
+
+    assert outcome == sending.Outcome.SENT
+    assert message.invitation.token in capsys.readouterr().out
 
 
 def test_an_invitation_delayed_past_the_closure_age_limit_expires_unsent(sms_outbox):
