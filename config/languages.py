@@ -1,6 +1,7 @@
 """Language facts Django does not ship."""
 
-from django.conf import locale
+from django.conf import locale, settings
+from django.http import HttpResponse
 
 
 def register_haitian_creole() -> None:
@@ -17,4 +18,18 @@ def register_haitian_creole() -> None:
             "name": "Haitian Creole",
             "name_local": "Kreyòl ayisyen",
         },
+    )
+
+
+def remember_language(response: HttpResponse, language: str) -> None:
+    """Keep a visitor's choice of language, as Django's own switcher does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )

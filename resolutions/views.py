@@ -4,13 +4,13 @@ It shows what NYC Open Data publishes about a request anyway, minus anything
 about a place or a person: no address, coordinates, BBL, raw values or contacts.
 """
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
 from agencies.models import ServiceRequest
+from config.languages import remember_language
 from resolutions.rendering import resident_text, status_page_version
 
 Status = ServiceRequest.Status
@@ -58,19 +58,6 @@ def _use_requested_language(request: HttpRequest) -> str | None:
     return language
 
 
-def _remember_language(response: HttpResponse, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-
-
 def request_status(request: HttpRequest, unique_key: int) -> HttpResponse:
     """Status, dates and the agency's plain-language explanation of one request."""
     chosen_language = _use_requested_language(request)
@@ -109,5 +96,5 @@ def request_status(request: HttpRequest, unique_key: int) -> HttpResponse:
     }
     response = render(request, "requests/status.html", context)
     if chosen_language is not None:
-        _remember_language(response, chosen_language)
+        remember_language(response, chosen_language)
     return response

@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from config.languages import remember_language as remember_language_cookie
 from resolutions.models import DescriptionVersion
 from resolutions.rendering import ResidentText, resident_text
 from surveys.forms import (
@@ -128,16 +129,7 @@ def _finish(
     # The pages belong to one resident: no shared cache may keep them.
     patch_cache_control(response, private=True, no_store=True)
     if remember_language:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            remember_language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember_language_cookie(response, remember_language)
     return response
 
 
