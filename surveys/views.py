@@ -74,6 +74,12 @@ def _find_invitation(token: str) -> Invitation | None:
     return find_invitation_row(token)
 
 
+def _find_sent_invitation(token: str) -> Invitation | None:
+    """The invitation of a link that reached someone: only those can unsubscribe."""
+    invitation = _find_invitation(token)
+    return invitation if invitation is not None and invitation.sent_at else None
+
+
 def _link_expires_at(invitation: Invitation) -> datetime | None:
     if invitation.expires_at is not None:
         return invitation.expires_at
@@ -418,7 +424,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if is_over_limit(request, token=token, per_ip=not one_click):
         return _too_many(request)
     if one_click:
-        invitation = _find_invitation(token)
+        invitation = _find_sent_invitation(token)
         if invitation is None:
             return _unlogged(_finish(HttpResponse(status=404)))
         _opt_out(invitation, source=OptOut.Source.LIST_UNSUBSCRIBE)
@@ -428,7 +434,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_protect
 def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _find_invitation(token)
+    invitation = _find_sent_invitation(token)
     if invitation is None:
         return _link_not_working(request)
     chosen = _use_language(request, invitation)

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from surveys.addresses import address_digest
-from surveys.models import Contact, Message, OptOut
+from surveys.models import Contact, Invitation, Message, OptOut
 from surveys.optouts import is_opted_out
 from surveys.tests.conftest import RESIDENT_EMAIL, RESIDENT_PHONE
 
@@ -149,3 +149,18 @@ def test_one_click_from_a_busy_mail_provider_is_not_limited_by_address(
 
     assert statuses == [200, 200, 200]
     assert form_posts == [200, 200, 429]
+
+
+def test_the_link_of_an_invitation_never_sent_opts_nothing_out(client, invitation):
+    Invitation.objects.filter(pk=invitation.pk).update(
+        status=Invitation.Status.SKIPPED, sent_at=None
+    )
+
+    page = client.post(unsubscribe_url(invitation))
+    one_click = Client().post(
+        unsubscribe_url(invitation), {"List-Unsubscribe": "One-Click"}
+    )
+
+    assert page.status_code == 404
+    assert one_click.status_code == 404
+    assert not OptOut.objects.exists()
