@@ -4,12 +4,12 @@ Imports, the staff API and tests all call `handle_closures` for the requests tha
 have just become Closed, so no path can skip a step.
 """
 
-from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from agencies.models import ServiceRequest
-from resolutions.models import ResolutionNotice
+from resolutions.models import DescriptionTranslation, ResolutionNotice
 from resolutions.services import record_resolutions_told
+from surveys.models import Contact
 from surveys.scheduling import schedule_invitations
 
 
@@ -24,15 +24,16 @@ def handle_closures(*, requests: QuerySet[ServiceRequest]) -> None:
 def _record_residents_languages(*, requests: QuerySet[ServiceRequest]) -> None:
     """A resident who asked for a language the told version is translated into is
     told in that language; the notice says so. Everyone else reads English."""
-    told_in_english = ResolutionNotice.objects.filter(
-        service_request__in=requests,
-        service_request__contact__isnull=False,
-        language="en",
-    )
-    for language, _ in settings.LANGUAGES:
-        if language == "en":
-            continue
-        told_in_english.filter(
-            service_request__contact__language=language,
-            version__translations__language=language,
-        ).update(language=language)
+    residents_language = Contact.objects.filter(
+        service_request=OuterRef("service_request")
+    ).values("language")[:1]
+    ResolutionNotice.objects.filter(
+        service_request__in=requests, language="en"
+    ).exclude(service_request__contact__language="en").filter(
+        Exists(
+            DescriptionTranslation.objects.filter(
+                version=OuterRef("version"),
+                language=OuterRef("service_request__contact__language"),
+            )
+        )
+    ).update(language=Subquery(residents_language))

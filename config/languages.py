@@ -1,7 +1,8 @@
 """Language facts Django does not ship."""
 
 from django.conf import locale, settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 
 def register_haitian_creole() -> None:
@@ -33,3 +34,15 @@ def remember_language(response: HttpResponse, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def activate_supported(request: HttpRequest, code: str) -> str | None:
+    """Switch this request to the site's variant of `code`; None if it has none."""
+    try:
+        language = translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+    # Activated, not overridden: the middleware reads it back for Content-Language.
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
 from agencies.models import ServiceRequest
-from config.languages import remember_language
+from config.languages import activate_supported, remember_language
 from resolutions.rendering import resident_text, status_page_version
 
 Status = ServiceRequest.Status
@@ -47,15 +47,7 @@ def _use_requested_language(request: HttpRequest) -> str | None:
     Returns the language to remember in the language cookie, or None when the
     parameter is absent or names no language of the site.
     """
-    requested = request.GET.get("lang", "")
-    try:
-        language = translation.get_supported_language_variant(requested)
-    except LookupError:
-        return None
-    # Activated, not overridden: the middleware reads it back for Content-Language.
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
-    return language
+    return activate_supported(request, request.GET.get("lang", ""))
 
 
 def request_status(request: HttpRequest, unique_key: int) -> HttpResponse:

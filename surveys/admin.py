@@ -485,14 +485,18 @@ class SurveyVersionAdmin(VersionEditMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/surveys/preview.html", context)
 
 
+def _with_conditions(questions):
+    return questions.select_related("show_when_question").prefetch_related("choices")
+
+
 def _compare(
     published: SurveyVersion | None, version: SurveyVersion
 ) -> list[tuple[str, str]]:
     """Each question key with what changed since the published version."""
     if published is None or published == version:
         return []
-    old = {q.key: q for q in published.questions.prefetch_related("choices")}
-    new = {q.key: q for q in version.questions.prefetch_related("choices")}
+    old = {q.key: q for q in _with_conditions(published.questions)}
+    new = {q.key: q for q in _with_conditions(version.questions)}
 
     def shape(question: Question) -> tuple:
         return (
@@ -623,7 +627,11 @@ class QuestionAdmin(VersionEditMixin, admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is Choice:
             for choice_form in formset.forms:
-                if choice_form.instance.pk and choice_form not in formset.deleted_forms:
+                if (
+                    choice_form.instance.pk
+                    and choice_form.has_changed()
+                    and choice_form not in formset.deleted_forms
+                ):
                     choice_form.save_translations()
 
     def delete_model(self, request, obj) -> None:
@@ -843,7 +851,6 @@ class InvitationAdmin(RecordAdmin):
         "skip_reason",
         "is_simulated",
     ]
-    list_select_related = ["service_request", "contact"]
     search_fields = ["service_request__unique_key"]
     search_help_text = "A service request number."
     date_hierarchy = "created_at"

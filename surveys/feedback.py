@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
 from surveys.addresses import address_digest
 from surveys.links import survey_url
+from surveys.masking import remove_addresses
 from surveys.models import (
     Channel,
     DeliveryEvent,
@@ -77,11 +78,6 @@ _RANK = {
 }
 _FAILED_STATUSES = (Message.Status.BOUNCED, Message.Status.FAILED)
 
-_EMAIL_PATTERN = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
-_NUMBER_PATTERN = re.compile(r"\+?\d[\d ().-]{5,}\d")
-# Fewer digits than a phone number: SMTP codes ("550 5.1.1"), dates, error codes.
-_PHONE_DIGITS = 10
-
 
 def record_delivery_event(
     *,
@@ -99,7 +95,7 @@ def record_delivery_event(
     the address out. A report repeated with the same event id (or, without one,
     the same event and time) is stored once.
     """
-    description = _redact(description)
+    description = remove_addresses(description)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
@@ -215,17 +211,6 @@ def _opt_out_recipient(message: Message, source: str) -> None:
             "Could not opt out the recipient of message %s: no address or digest",
             message.pk,
         )
-
-
-def _redact(text: str) -> str:
-    """Provider descriptions can quote the recipient; staff see them, so mask it."""
-    text = _EMAIL_PATTERN.sub("[email]", text or "")
-    return _NUMBER_PATTERN.sub(_mask_phone, text)[:1000]
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    digits = sum(char.isdigit() for char in match.group())
-    return "[number]" if digits >= _PHONE_DIGITS else match.group()
 
 
 # Replies to texts. Twilio's standard keywords, matched on the whole message.

@@ -44,3 +44,22 @@ def redact_addresses(text: str) -> str:
     """Mask every email address and phone number in free text, e.g. a provider error."""
     text = _EMAIL.sub(lambda match: mask_email(match.group()), text)
     return _PHONE.sub(lambda match: mask_phone(match.group()), text)
+
+
+_STORED_EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+_STORED_NUMBER = re.compile(r"\+?\d[\d ().-]{5,}\d")
+# Fewer digits than a phone number: SMTP codes ("550 5.1.1"), dates, error codes.
+_PHONE_DIGITS = 10
+
+
+def remove_addresses(text: str) -> str:
+    """Text to store, e.g. a provider's delivery report that quotes the recipient:
+    every email address and phone number replaced outright, kept to 1,000
+    characters. `redact_addresses` masks for display instead."""
+    text = _STORED_EMAIL.sub("[email]", text or "")
+    return _STORED_NUMBER.sub(_remove_number, text)[:1000]
+
+
+def _remove_number(match: re.Match[str]) -> str:
+    digits = sum(char.isdigit() for char in match.group())
+    return "[number]" if digits >= _PHONE_DIGITS else match.group()

@@ -90,18 +90,25 @@ def _save_answers(
     if unknown:
         raise ValueError(f"No such questions in this survey: {sorted(unknown)}")
 
+    rows = []
     for key, value in answers.items():
         question = questions[key]
         if question.kind == Question.Kind.TEXT:
             values, text = [], str(value)
         else:
             values, text = ([value] if isinstance(value, str) else list(value)), ""
-        Answer.objects.update_or_create(
-            response=response,
-            question=question,
-            defaults={"values": values, "text": text},
+        rows.append(
+            Answer(response=response, question=question, values=values, text=text)
         )
         _copy_headline(response, key, values)
+    # One statement; a web form completing an SMS-started response overwrites
+    # the answer it already had (answer_unique_question).
+    Answer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["response", "question"],
+        update_fields=["values", "text"],
+    )
 
     response.is_complete = is_complete
     response.save()

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agencies.models import ServiceRequest
 from agencies.quality import Flag
@@ -122,7 +122,6 @@ class _Plan:
 
     contact: Contact
     channel: str
-    address: str
     digest: str
     skip_reason: str = ""
     notes: list[str] = field(default_factory=list)
@@ -180,7 +179,6 @@ def _channel_plans(contact: Contact) -> list[_Plan]:
             _Plan(
                 contact,
                 Channel.EMAIL,
-                contact.email,
                 address_digest(Channel.EMAIL, contact.email),
             )
         )
@@ -190,13 +188,15 @@ def _channel_plans(contact: Contact) -> list[_Plan]:
             if contact.phone_e164
             else ""
         )
-        plans.append(_Plan(contact, Channel.SMS, contact.phone_e164, digest))
+        plans.append(_Plan(contact, Channel.SMS, digest))
     return plans
 
 
 def _check_channel(plan: _Plan, opted_out: set[tuple[str, str]]) -> None:
     contact = plan.contact
-    if plan.channel == Channel.SMS and (contact.phone_problem or not plan.address):
+    if plan.channel == Channel.SMS and (
+        contact.phone_problem or not contact.phone_e164
+    ):
         problem = contact.get_phone_problem_display() or "Not a valid phone number"
         plan.skip(SkipReason.UNREACHABLE, f"{problem}.")
     elif plan.channel == Channel.EMAIL and not contact.email_consent:
@@ -238,13 +238,6 @@ def _choose_channel(plans: list[_Plan], recently: set[str], chosen: set[str]) ->
 def default_survey_version() -> SurveyVersion | None:
     survey = Survey.objects.filter(is_default=True).first()
     return survey.published_version if survey else None
-
-
-def _language(code: str) -> str:
-    try:
-        return translation.get_supported_language_variant(code or "en")
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def _batches(items: Iterable[Contact], size: int) -> Iterator[list[Contact]]:
@@ -369,7 +362,8 @@ def _schedule_batch(
                     skip_reason=plan.skip_reason,
                     notes=" ".join(plan.notes),
                     address_digest=plan.digest,
-                    language=_language(contact.language),
+                    # save_contact stores only site languages.
+                    language=contact.language,
                     survey_version=version,
                     is_simulated=contact.is_fake,
                     closed_at=contact.service_request.closed_at,

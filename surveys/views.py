@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from config.languages import activate_supported
 from config.languages import remember_language as remember_language_cookie
 from resolutions.models import DescriptionVersion
 from resolutions.rendering import ResidentText, resident_text
@@ -116,16 +117,9 @@ def _use_language(request: HttpRequest, invitation: Invitation | None) -> str | 
         (invitation.language if invitation else "", False),
     )
     for candidate, from_link in candidates:
-        if not candidate:
-            continue
-        try:
-            language = translation.get_supported_language_variant(candidate)
-        except LookupError:
-            continue
-        # Activated, not overridden: the middleware reads it for Content-Language.
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        return language if from_link else None
+        language = activate_supported(request, candidate) if candidate else None
+        if language:
+            return language if from_link else None
     return None
 
 

@@ -8,7 +8,6 @@ error here instead: the sending system can correct it, a published file cannot.
 """
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,6 +15,7 @@ from rest_framework import serializers
 
 from agencies.importing.parsing import (
     COLUMNS,
+    NEW_YORK,
     RejectedRow,
     RowParser,
     parse_unique_key,
@@ -68,9 +68,6 @@ class NewYorkDateTimeField(serializers.DateTimeField):
         if parsed is None:
             raise serializers.ValidationError(_DATE_HELP)
         return parsed
-
-
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _aware(value: datetime) -> datetime:
