@@ -124,6 +124,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff pages outside admin (review queue, dashboards) share admin's login.
+LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en"
 # English and New York City's ten designated citywide languages (Local Law 30).

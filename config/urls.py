@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("agencies.api.urls")),
     path("requests/<int:unique_key>/", request_status, name="request_status"),
     path("webhooks/", include("surveys.webhook_urls")),
+    path("staff/review/", include("surveys.review.urls")),
+    path("staff/dashboards/", include("surveys.dashboards.urls")),
     path("", include("surveys.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

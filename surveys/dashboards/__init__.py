@@ -1,0 +1,1 @@
+"""Satisfaction dashboards and the agency report card for supervisors."""

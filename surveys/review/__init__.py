@@ -1,0 +1,1 @@
+"""Supervisor review of responses that need attention: the queue, cases, exports."""
