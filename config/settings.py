@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "anymail",
     "agencies",
     "resolutions",
@@ -187,6 +189,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "surveys.tasks.dispatch_due_messages",
         "schedule": 60.0,
     },
+}
+
+# The staff API's OpenAPI schema (/api/v1/schema/) and its Swagger UI
+# (/api/v1/docs/), whose scripts come from the site's own static files.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "311 Closing the Loop: staff API",
+    "DESCRIPTION": (
+        "The city's 311 system creates, updates and closes service requests here, "
+        "with their residents' contact details. Each calling system is an "
+        "integration with its own token, sent as `Authorization: Token <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The public address of the site: survey and unsubscribe links in messages start
