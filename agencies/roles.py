@@ -90,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEY_VIEW,
         *_SURVEY_EDIT,
         _CONTACT_DETAILS,
+        # Forgetting a resident on request deletes their contact details; the
+        # same permission shows the record of deletions.
+        "surveys.delete_contact",
         "surveys.view_optout",
         "agencies.change_agency",
         "agencies.view_importrun",

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "anymail",
     "agencies",
     "resolutions",
@@ -187,6 +190,29 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "surveys.tasks.dispatch_due_messages",
         "schedule": 60.0,
     },
+    # Daily at 03:30 New York time, when no survey is being sent.
+    "purge-expired-contacts": {
+        "task": "surveys.tasks.purge_expired_contacts",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
+
+# The staff API's OpenAPI schema (/api/v1/schema/) and its Swagger UI
+# (/api/v1/docs/), whose scripts come from the site's own static files.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "311 Closing the Loop: staff API",
+    "DESCRIPTION": (
+        "The city's 311 system creates, updates and closes service requests here, "
+        "with their residents' contact details. Each calling system is an "
+        "integration with its own token, sent as `Authorization: Token <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The public address of the site: survey and unsubscribe links in messages start
@@ -248,6 +274,9 @@ SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30, minimum=1)
 # A message a worker claimed this long ago and never finished is settled by the
 # dispatcher (see surveys.sending). Must exceed the send task's 60 s time limit.
 SURVEY_SEND_LEASE_SECONDS = env_int("SURVEY_SEND_LEASE_SECONDS", 300, minimum=120)
+# Residents' contact details are deleted this many days after their survey is over
+# (answered, expired or not sent), or after their request closed if never invited.
+SURVEY_CONTACT_RETENTION_DAYS = env_int("SURVEY_CONTACT_RETENTION_DAYS", 90, minimum=1)
 # Key of the digests that opt-outs are kept as; changing it forgets every opt-out.
 SURVEY_ADDRESS_KEY = env_str("SURVEY_ADDRESS_KEY") or SECRET_KEY
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("agencies.api.urls")),
+    path("open311/v2/", include("agencies.open311.urls")),
     path("requests/<int:unique_key>/", request_status, name="request_status"),
     path("webhooks/", include("surveys.webhook_urls")),
     path("staff/review/", include("surveys.review.urls")),

@@ -5,6 +5,7 @@ surveys.versioning. Invitations, messages, responses, contacts and opt-outs are
 records: nobody changes them by hand, and agency staff see only their agency's.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -47,6 +48,7 @@ from surveys.models import (
     Answer,
     Choice,
     Contact,
+    ContactDeletion,
     Invitation,
     Message,
     OptOut,
@@ -59,6 +61,7 @@ from surveys.models import (
     SurveyVersionTranslation,
 )
 from surveys.preview import preview_version
+from surveys.retention import forget_resident
 
 Status = SurveyVersion.Status
 
@@ -1086,6 +1089,30 @@ class ResponseAdmin(RecordAdmin):
 
 
 CONTACT_FIELDS = ("email", "phone_as_given", "phone_e164")
+# City administrators: forgetting a resident deletes contacts.
+FORGET_PERMISSION = "surveys.delete_contact"
+
+
+class ForgetResidentForm(forms.Form):
+    email = forms.CharField(
+        required=False,
+        help_text="Every contact with this address, whatever its case, is deleted.",
+    )
+    phone = forms.CharField(
+        required=False,
+        help_text="Every contact with this number, in whatever format it was given.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not cleaned.get("email", "").strip()
+            and not cleaned.get("phone", "").strip()
+        ):
+            raise forms.ValidationError(
+                "Give an email address, a phone number or both."
+            )
+        return cleaned
 
 
 @admin.register(Contact)
@@ -1151,6 +1178,72 @@ class ContactAdmin(RecordAdmin):
             return False
         return super().lookup_allowed(lookup, value, request)
 
+    actions = ["forget_residents"]
+    change_list_template = "admin/surveys/contact_change_list.html"
+
+    def has_forget_permission(self, request) -> bool:
+        return request.user.has_perm(FORGET_PERMISSION)
+
+    @admin.action(
+        description="Forget these residents (every contact with their email or number)",
+        permissions=["forget"],
+    )
+    def forget_residents(self, request, queryset) -> None:
+        deleted = 0
+        for contact in queryset:
+            if not Contact.objects.filter(pk=contact.pk).exists():
+                continue  # already forgotten with an earlier resident of the list
+            deleted += forget_resident(
+                email=contact.email,
+                phone=contact.phone_e164 or contact.phone_as_given,
+                requested_by=request.user,
+                requested_through="admin",
+            ).contacts_deleted
+        self.message_user(
+            request, f"{deleted} contact(s) deleted; the deletion is recorded."
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "forget/",
+                self.admin_site.admin_view(self.forget_view),
+                name="surveys_contact_forget",
+            ),
+            *super().get_urls(),
+        ]
+
+    def forget_view(self, request: HttpRequest) -> HttpResponse:
+        """Forget a resident by the email address or number they write from."""
+        if not self.has_forget_permission(request):
+            raise PermissionDenied
+        form = ForgetResidentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            record = forget_resident(
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                requested_by=request.user,
+                requested_through="admin",
+            )
+            self.message_user(
+                request,
+                f"{record.contacts_deleted} contact(s) deleted; the deletion is "
+                "recorded without the address.",
+            )
+            return HttpResponseRedirect(
+                reverse("admin:surveys_contactdeletion_changelist")
+            )
+        return TemplateResponse(
+            request,
+            "admin/surveys/forget_resident.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Forget a resident",
+                "opts": self.model._meta,
+                "form": form,
+            },
+        )
+
     @admin.display(description="email")
     def email_shown(self, contact: Contact) -> str:
         return self._contact_text(contact, contact.email, mask_email)
@@ -1204,3 +1297,28 @@ class OptOutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="active", boolean=True)
     def is_active(self, optout: OptOut) -> bool:
         return optout.is_active
+
+
+@admin.register(ContactDeletion)
+class ContactDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Deletions of contact details: when, why, by whom, how many; never whose."""
+
+    list_display = [
+        "deleted_at",
+        "reason",
+        "contacts_deleted",
+        "channels",
+        "requested_by",
+        "requested_through",
+    ]
+    list_filter = ["reason"]
+    fields = list_display
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(FORGET_PERMISSION)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm(
+            FORGET_PERMISSION
+        ) or super().has_module_permission(request)

@@ -676,3 +676,43 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer to {self.question_id} in response {self.response_id}"
+
+
+class ContactDeletion(models.Model):
+    """A deletion of residents' contact details: when, why, by whom and how many.
+
+    Never which resident: the row holds no address, number, digest or request, so
+    the record of a "forget me" request does not itself remember the resident.
+    """
+
+    class Reason(models.TextChoices):
+        RETENTION = "retention", "Retention period over"
+        REQUEST = "request", "Resident asked to be forgotten"
+
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who forgot the resident; empty for retention.",
+    )
+    requested_through = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Where it was asked for: admin, command or the daily job.",
+    )
+    channels = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Which kind of detail identified the resident: email, sms or both.",
+    )
+    contacts_deleted = models.PositiveIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.contacts_deleted} contact(s)"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from surveys import sending
+from surveys import retention, sending
 from surveys.delivery import TransientSendError
 
 logger = logging.getLogger(__name__)
@@ -109,3 +109,9 @@ def send_messages(self, message_ids: list[int]) -> dict[str, int]:
 def dispatch_due_messages() -> int:
     """Run by beat every minute: queue due messages, settle dead workers' claims."""
     return sending.dispatch_due_messages().queued
+
+
+@shared_task(ignore_result=True)
+def purge_expired_contacts() -> int:
+    """Daily: delete contact details kept past SURVEY_CONTACT_RETENTION_DAYS."""
+    return retention.purge_expired_contacts()

@@ -249,11 +249,11 @@ class ServiceRequestWriteSerializer(serializers.Serializer):
 class ServiceRequestSerializer(serializers.ModelSerializer):
     """A stored request as the API returns it: never its resident's contact."""
 
-    created_at = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField()
-    due_at = serializers.DateTimeField()
-    resolution_updated_at = serializers.DateTimeField()
-    agency = serializers.CharField(source="agency_id")
+    created_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    resolution_updated_at = serializers.DateTimeField(allow_null=True)
+    agency = serializers.CharField(source="agency_id", allow_null=True)
     complaint_type = serializers.CharField(
         source="complaint_type.name", default="", read_only=True
     )

@@ -1,6 +1,7 @@
 """The staff API: 311 systems create, update and close service requests."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.parsers import JSONParser
@@ -9,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.api import schema
 from agencies.api.authentication import IntegrationTokenAuthentication, IsIntegration
 from agencies.api.serializers import (
     ServiceRequestSerializer,
@@ -44,6 +46,16 @@ class ServiceRequestView(APIView):
     parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer]
 
+    @extend_schema(
+        summary="Read a service request",
+        description="The stored request; never its resident's contact details.",
+        responses={
+            200: ServiceRequestSerializer,
+            401: schema.UNAUTHORIZED,
+            403: schema.FORBIDDEN,
+            404: schema.NOT_FOUND,
+        },
+    )
     def get(self, request: Request, unique_key: int) -> Response:
         service_request = get_object_or_404(
             ServiceRequest.objects.select_related("complaint_type"), pk=unique_key
@@ -52,6 +64,29 @@ class ServiceRequestView(APIView):
             raise PermissionDenied(_OTHER_AGENCY)
         return Response(ServiceRequestSerializer(service_request).data)
 
+    @extend_schema(
+        summary="Create or replace a service request",
+        description=(
+            "The body is the whole request: a field left out is stored empty. "
+            "`contact` is optional; left out, the stored contact stays. Times are "
+            "ISO 8601, New York time when they have no offset. A request that "
+            "becomes Closed goes through the closure steps once (its survey is "
+            "scheduled); sending the same body again changes nothing."
+        ),
+        request=ServiceRequestWriteSerializer,
+        responses={
+            200: OpenApiResponse(
+                schema.SavedServiceRequestSerializer, description="Updated."
+            ),
+            201: OpenApiResponse(
+                schema.SavedServiceRequestSerializer, description="Created."
+            ),
+            400: schema.INVALID,
+            401: schema.UNAUTHORIZED,
+            403: schema.FORBIDDEN,
+            404: schema.NOT_A_NUMBER,
+        },
+    )
     def put(self, request: Request, unique_key: int) -> Response:
         stored_agency = (
             ServiceRequest.objects.filter(pk=unique_key)

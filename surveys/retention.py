@@ -1,0 +1,171 @@
+"""How long residents' contact details are kept, and forgetting a resident.
+
+Contact details are needed only to survey one closed request. They are deleted
+SURVEY_CONTACT_RETENTION_DAYS after the survey is over: answered, expired, or
+never sent (skipped); a contact that never got an invitation goes that long after
+its request closed. The daily beat task `surveys.tasks.purge_expired_contacts`
+runs it. A resident can also ask to be forgotten at once (`forget_resident`:
+the `forget_resident` command or the contacts admin).
+
+What stays: invitations, messages (the text sent, survey link masked), responses
+and answers, none of which holds an address; and the keyed digests
+(`address_digest`) that opt-outs and the frequent-caller limit match on, which
+cannot be turned back into an address without the site's key. Provider errors and
+invitation notes, which may quote an address, lose it. Each deletion is recorded
+as a ContactDeletion: when, why, by whom, how many; never whose.
+"""
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import ServiceRequest
+from surveys.contacts import DEFAULT_REGION
+from surveys.masking import remove_addresses
+from surveys.models import Channel, Contact, ContactDeletion, Invitation, Message
+
+logger = logging.getLogger(__name__)
+
+Status = Invitation.Status
+
+
+def expired_contacts(*, now: datetime) -> QuerySet[Contact]:
+    """Contacts whose every survey ended, and whose request closed, before the cutoff."""
+    cutoff = now - timedelta(days=settings.SURVEY_CONTACT_RETENTION_DAYS)
+    ended_before_cutoff = (
+        Q(answered_at__lt=cutoff)
+        | Q(answered_at__isnull=True, expires_at__lt=cutoff)
+        | Q(status=Status.SKIPPED, created_at__lt=cutoff)
+    )
+    still_needed = Invitation.objects.filter(contact=OuterRef("pk")).exclude(
+        ended_before_cutoff
+    )
+    invited = Invitation.objects.filter(contact=OuterRef("pk"))
+    return Contact.objects.filter(~Exists(still_needed)).filter(
+        Exists(invited)
+        | Q(
+            service_request__status__in=(
+                ServiceRequest.Status.CLOSED,
+                ServiceRequest.Status.CANCELLED,
+            ),
+            service_request__closed_at__lt=cutoff,
+        )
+    )
+
+
+def purge_expired_contacts(*, now: datetime | None = None) -> int:
+    """Delete the contact details kept past the retention period; return how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        deleted = _delete(expired_contacts(now=now).select_for_update(skip_locked=True))
+        if deleted:
+            ContactDeletion.objects.create(
+                reason=ContactDeletion.Reason.RETENTION,
+                requested_through="daily job",
+                contacts_deleted=deleted,
+                deleted_at=now,
+            )
+    logger.info("retention: %s contact(s) deleted", deleted)
+    return deleted
+
+
+def forget_resident(
+    *,
+    email: str = "",
+    phone: str = "",
+    requested_by=None,
+    requested_through: str,
+) -> ContactDeletion:
+    """Delete every contact with this email address or phone number, now.
+
+    The email address matches whatever its case; the number in any format that
+    reads as the same number (as the 311 system's were read). The record says how
+    many were deleted, and never the address.
+    """
+    email, phone = email.strip(), phone.strip()
+    if not email and not phone:
+        raise ValueError("Give an email address or a phone number.")
+    matches = Q(pk__in=[])
+    if email:
+        matches |= Q(email__iexact=email)
+    if phone:
+        matches |= Q(pk__in=_contacts_with_number(phone))
+    with transaction.atomic():
+        deleted = _delete(Contact.objects.filter(matches).select_for_update())
+        record = ContactDeletion.objects.create(
+            reason=ContactDeletion.Reason.REQUEST,
+            requested_by=requested_by,
+            requested_through=requested_through,
+            channels="+".join(
+                channel
+                for channel, given in ((Channel.EMAIL, email), (Channel.SMS, phone))
+                if given
+            ),
+            contacts_deleted=deleted,
+        )
+    logger.info(
+        "contact deletion %s: %s contact(s) forgotten on request", record.pk, deleted
+    )
+    return record
+
+
+def _number(text: str) -> str:
+    """The number in E.164 whatever its kind (landlines too), else the digits."""
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _contacts_with_number(phone: str) -> list[int]:
+    """Contacts given this number, textable (stored in E.164) or not (as given)."""
+    wanted = _number(phone)
+    last_digits = re.sub(r"\D", "", phone)[-4:]
+    ids = list(Contact.objects.filter(phone_e164=wanted).values_list("pk", flat=True))
+    if last_digits:
+        # Numbers that cannot be texted are kept only as given, in any format.
+        for pk, given in Contact.objects.filter(
+            phone_e164="", phone_as_given__endswith=last_digits
+        ).values_list("pk", "phone_as_given"):
+            if _number(given) == wanted:
+                ids.append(pk)
+    return ids
+
+
+def _delete(contacts: QuerySet[Contact]) -> int:
+    """Delete the contacts, and any copy of their addresses in stored text."""
+    ids = list(contacts.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    invitations = Invitation.objects.filter(contact_id__in=ids)
+    # Messages still waiting would find no address when due; cancel them now.
+    Message.objects.filter(
+        invitation__in=invitations, status=Message.Status.SCHEDULED
+    ).update(
+        status=Message.Status.CANCELLED,
+        error="Contact details were deleted.",
+        updated_at=timezone.now(),
+    )
+    for message in Message.objects.filter(invitation__in=invitations).exclude(error=""):
+        _scrub(message, "error")
+    for invitation in invitations.exclude(notes=""):
+        _scrub(invitation, "notes")
+    invitations.filter(status=Status.SCHEDULED).update(
+        status=Status.SKIPPED, skip_reason=Invitation.SkipReason.UNREACHABLE
+    )
+    _, deleted = Contact.objects.filter(pk__in=ids).delete()
+    return deleted.get(Contact._meta.label, 0)
+
+
+def _scrub(row, field: str) -> None:
+    text = getattr(row, field)
+    cleaned = remove_addresses(text)
+    if cleaned != text:
+        type(row).objects.filter(pk=row.pk).update(**{field: cleaned})
