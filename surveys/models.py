@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
+from resolutions.models import ResolutionDescription
+from surveys.scales import AGREEMENT
 
 
 class Channel(models.TextChoices):
@@ -828,6 +830,16 @@ class ReviewCase(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.due_at < timezone.now()
+
+    @property
+    def satisfaction_label(self) -> str:
+        score = self.response.satisfaction
+        return next((str(p.label) for p in AGREEMENT if p.score == score), "")
+
+    @property
+    def told_outcome_label(self) -> str:
+        outcomes = dict(ResolutionDescription.Outcome.choices)
+        return outcomes.get(self.told_outcome, self.told_outcome or "Unknown")
 
 
 class ReviewEvent(models.Model):

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from surveys import sending
 from surveys.delivery import TransientSendError
+from surveys.review import services as review_services
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +110,9 @@ def send_messages(self, message_ids: list[int]) -> dict[str, int]:
 def dispatch_due_messages() -> int:
     """Run by beat every minute: queue due messages, settle dead workers' claims."""
     return sending.dispatch_due_messages().queued
+
+
+@shared_task(ignore_result=True)
+def refresh_review_priorities() -> int:
+    """Beat task: raise open review cases whose problem was reported again."""
+    return review_services.refresh_review_priorities()
