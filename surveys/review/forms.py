@@ -169,8 +169,7 @@ class BulkAssignForm(forms.Form):
     )
     assignee = AssigneeField(
         queryset=get_user_model().objects.none(),
-        required=False,
-        empty_label="Nobody",
+        empty_label="Choose a person",
         label="Assign selected to",
     )
 
