@@ -73,6 +73,8 @@ _SURVEY_EDIT = [
 ]
 # Supervisors call residents back about their answers, so they see how to reach them.
 _CONTACT_DETAILS = "surveys.view_contact_details"
+# The review queue: supervisors work their agency's cases, city administrators all.
+_REVIEW = ["surveys.work_reviewcase", "surveys.view_reviewcase"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LIAISON: [*_LIBRARY_VIEW, *_LIBRARY_EDIT, *_SURVEY_VIEW],
@@ -82,7 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "resolutions.review_descriptionversion",
         *_SURVEY_VIEW,
     ],
-    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS],
+    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS, *_REVIEW],
     Role.CITY_ADMIN: [
         *_LIBRARY_VIEW,
         *_LIBRARY_EDIT,
@@ -93,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Forgetting a resident on request deletes their contact details; the
         # same permission shows the record of deletions.
         "surveys.delete_contact",
+        *_REVIEW,
         "surveys.view_optout",
         "agencies.change_agency",
         "agencies.view_importrun",

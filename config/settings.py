@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "surveys.tasks.purge_expired_contacts",
         "schedule": crontab(hour=3, minute=30),
     },
+    # A request reported again after a closure raises its open review case.
+    "refresh-review-priorities": {
+        "task": "surveys.tasks.refresh_review_priorities",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # The staff API's OpenAPI schema (/api/v1/schema/) and its Swagger UI
@@ -279,6 +284,16 @@ SURVEY_SEND_LEASE_SECONDS = env_int("SURVEY_SEND_LEASE_SECONDS", 300, minimum=12
 SURVEY_CONTACT_RETENTION_DAYS = env_int("SURVEY_CONTACT_RETENTION_DAYS", 90, minimum=1)
 # Key of the digests that opt-outs are kept as; changing it forgets every opt-out.
 SURVEY_ADDRESS_KEY = env_str("SURVEY_ADDRESS_KEY") or SECRET_KEY
+
+# Supervisor review. A case is due this many New York business days after it
+# opens (weekends and US federal and New York State holidays excluded).
+REVIEW_DEADLINE_BUSINESS_DAYS = env_int("REVIEW_DEADLINE_BUSINESS_DAYS", 5, minimum=1)
+# A new request of the same complaint type at the same address within this many
+# days of the closure puts the case ahead of others.
+REVIEW_REPEAT_DAYS = env_int("REVIEW_REPEAT_DAYS", 30, minimum=1)
+# A request closed within this many hours of its creation with an outcome such as
+# "no violation found" or "could not access" is a fast closure.
+REVIEW_FAST_CLOSURE_HOURS = env_int("REVIEW_FAST_CLOSURE_HOURS", 24, minimum=1)
 
 # Key of the digests that staff API tokens are stored as; changing it makes every
 # integration's token stop working (issue new ones with create_integration).

@@ -1,4 +1,5 @@
-"""Fake contacts for the demo, so closing a sample request shows a survey going out.
+"""Demo data: fake contacts, so closing a sample request shows a survey going out,
+and simulated answers, so the review queue and dashboards have something to show.
 
 Public 311 data carries no contacts. These are made up and marked `is_fake`:
 example.org addresses (reserved for examples, RFC 2606) and +1 212-555-01xx
@@ -7,12 +8,15 @@ resident can ever be reached through them.
 """
 
 import logging
+import random
+from datetime import timedelta
 
 from django.db import transaction
 
 from agencies.models import ServiceRequest
 from surveys.contacts import save_contact
-from surveys.models import Contact
+from surveys.models import Channel, Contact, Invitation, Response, Survey
+from surveys.responses import record_response
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +69,86 @@ def give_fake_contacts(*, limit: int = MAX_FAKE_CONTACTS) -> int:
         )
     logger.info("gave fake contacts to %s open requests", len(chosen))
     return len(chosen)
+
+
+# About this share of the sample's closed requests get simulated answers.
+SIMULATED_SHARE = 0.3
+SIMULATION_SEED = 311
+SIMULATED_COMMENTS = [
+    "",
+    "",
+    "Nobody came. The problem is still there.",
+    "They said there was no violation but it happens every night.",
+    "Thank you for the quick response.",
+    "The inspector could not get in because nobody called me first.",
+    "Still broken after two weeks.",
+]
+
+
+def simulate_answers(*, share: float = SIMULATED_SHARE) -> int:
+    """Simulated survey answers for a share of the closed requests; how many.
+
+    Every invitation and response is marked `is_simulated` and has no contact.
+    Answers go through record_response, so review cases open as they would for
+    real ones. Seeded, so every run picks the same requests and answers, and it
+    does nothing once simulated answers exist.
+    """
+    if Response.objects.filter(is_simulated=True).exists():
+        return 0
+    survey = Survey.objects.filter(is_default=True).first()
+    version = survey.published_version if survey else None
+    if version is None:
+        return 0
+    closed = list(
+        ServiceRequest.objects.filter(
+            status=ServiceRequest.Status.CLOSED,
+            closed_at__isnull=False,
+            invitations__isnull=True,
+        )
+        .order_by("unique_key")
+        .values_list("unique_key", "closed_at")
+    )
+    rng = random.Random(SIMULATION_SEED)  # noqa: S311 (demo data, seeded on purpose)
+    chosen = [row for row in closed if rng.random() < share]
+    for unique_key, closed_at in chosen:
+        language = rng.choice(DEMO_LANGUAGES)
+        sent_at = closed_at + timedelta(hours=1)
+        invitation = Invitation.objects.create(
+            service_request_id=unique_key,
+            channel=Channel.EMAIL,
+            status=Invitation.Status.SENT,
+            language=language,
+            survey_version=version,
+            is_simulated=True,
+            closed_at=closed_at,
+            sent_at=sent_at,
+            expires_at=sent_at + timedelta(days=30),
+        )
+        record_response(
+            invitation=invitation,
+            answers=_simulated_answers(rng),
+            language=language,
+            channel=Channel.EMAIL,
+            answered_at=sent_at + timedelta(hours=rng.randint(1, 72)),
+        )
+    logger.info("simulated answers for %s closed requests", len(chosen))
+    return len(chosen)
+
+
+def _simulated_answers(rng: random.Random) -> dict[str, str]:
+    satisfaction = rng.choices(
+        ["strongly_agree", "agree", "neutral", "disagree", "strongly_disagree"],
+        weights=[25, 25, 15, 18, 17],
+    )[0]
+    unhappy = satisfaction in ("disagree", "strongly_disagree")
+    answers = {
+        "satisfaction": satisfaction,
+        "fixed": rng.choices(
+            ["yes", "no", "not_sure"], weights=[2, 6, 2] if unhappy else [8, 1, 1]
+        )[0],
+        "reopen": "yes" if unhappy and rng.random() < 0.3 else "no",
+    }
+    comment = rng.choice(SIMULATED_COMMENTS)
+    if comment:
+        answers["comment"] = comment
+    return answers

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
+from resolutions.models import ResolutionDescription
+from surveys.scales import AGREEMENT
 
 
 class Channel(models.TextChoices):
@@ -716,3 +718,205 @@ class ContactDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.contacts_deleted} contact(s)"
+
+
+class ReviewCaseQuerySet(models.QuerySet):
+    def open(self) -> "ReviewCaseQuerySet":
+        return self.filter(status=ReviewCase.Status.OPEN)
+
+    def overdue(self, *, now=None) -> "ReviewCaseQuerySet":
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def in_queue_order(self) -> "ReviewCaseQuerySet":
+        return self.order_by("priority", "opened_at", "id")
+
+
+class ReviewCase(models.Model):
+    """A supervisor's review of one response that needs attention.
+
+    Opened by surveys.review.services.open_review_case when a response is
+    dissatisfied, says the problem was not fixed, or asks for reopening; one per
+    response. The agency and request are copied from the response's invitation so
+    the queue is scoped and sorted without joining through it.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.IntegerChoices):
+        REOPEN_REQUESTED = 1, "Asked to reopen"
+        NOT_FIXED_BUT_TOLD_FIXED = 2, "Not fixed, though told it was"
+        FAST_CLOSURE = 3, "Closed fast without a fix"
+        REPEAT_REQUEST = 4, "Same problem reported again"
+        OTHER = 5, "Dissatisfied or not fixed"
+
+    class Resolution(models.TextChoices):
+        RESIDENT_CONTACTED = "resident_contacted", "Resident contacted"
+        REOPENED = "reopened", "Reopened in the agency's system"
+        REFERRED = "referred", "Referred"
+        EXPLAINED = "explained", "Explained to the resident"
+        NO_ACTION_POSSIBLE = "no_action_possible", "No action possible"
+
+    response = models.OneToOneField(
+        Response, on_delete=models.PROTECT, related_name="review_case"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_cases",
+        help_text="Empty for a request published without an agency: city-wide staff "
+        "review it.",
+    )
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="review_cases"
+    )
+    is_dissatisfied = models.BooleanField(default=False)
+    is_not_fixed = models.BooleanField(default=False)
+    wants_reopen = models.BooleanField(default=False)
+    was_told_fixed = models.BooleanField(
+        default=False, help_text="What the resident was told says it was fixed."
+    )
+    is_fast_closure = models.BooleanField(default=False)
+    is_repeat_request = models.BooleanField(
+        default=False,
+        help_text="The same problem at the same address was reported again soon "
+        "after the closure.",
+    )
+    told_outcome = models.CharField(
+        max_length=30, blank=True, help_text="The outcome the resident was told."
+    )
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.OTHER
+    )
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_cases",
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(help_text="Review deadline in business days.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+    is_simulated = models.BooleanField(default=False)
+
+    objects = ReviewCaseQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("work_reviewcase", "Can work the supervisor review queue")]
+        indexes = [
+            # The queue's first page for one agency: open cases by priority, then
+            # oldest (ReviewCase.objects.open().in_queue_order() per agency).
+            models.Index(
+                fields=["agency", "status", "priority", "opened_at"],
+                name="reviewcase_agency_queue",
+            ),
+            # The same page for city administrators, who see every agency.
+            models.Index(
+                fields=["status", "priority", "opened_at"], name="reviewcase_queue"
+            ),
+            # The repeat-request refresh and the overdue filter scan open cases.
+            models.Index(
+                fields=["due_at"], condition=Q(status="open"), name="reviewcase_due"
+            ),
+        ]
+        constraints = [
+            # "No action possible" is closed only with the reason written down.
+            models.CheckConstraint(
+                condition=~Q(resolution="no_action_possible") | ~Q(resolution_note=""),
+                name="reviewcase_reason_for_no_action",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True, resolution="")
+                | Q(status="closed", closed_at__isnull=False) & ~Q(resolution=""),
+                name="reviewcase_closed_with_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of SR {self.service_request_id}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the case is in the queue, as staff read it."""
+        found = []
+        if self.wants_reopen:
+            found.append("Asked to reopen")
+        if self.is_not_fixed:
+            found.append(
+                "Not fixed, though told it was" if self.was_told_fixed else "Not fixed"
+            )
+        if self.is_dissatisfied:
+            found.append("Dissatisfied")
+        if self.is_fast_closure:
+            found.append("Closed fast without a fix")
+        if self.is_repeat_request:
+            found.append("Reported again")
+        return found
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < timezone.now()
+
+    @property
+    def satisfaction_label(self) -> str:
+        score = self.response.satisfaction
+        return next((str(p.label) for p in AGREEMENT if p.score == score), "")
+
+    @property
+    def told_outcome_label(self) -> str:
+        outcomes = dict(ResolutionDescription.Outcome.choices)
+        return outcomes.get(self.told_outcome, self.told_outcome or "Unknown")
+
+
+class ReviewEvent(models.Model):
+    """One step in a review case's history: who did what, and when."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Unassigned"
+        NOTE = "note", "Note"
+        CLOSED = "closed", "Closed"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+
+    case = models.ForeignKey(
+        ReviewCase, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the site did it.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.case}"

@@ -3,11 +3,13 @@
 import enum
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from surveys.models import Answer, Invitation, Message, Question, Response
+from surveys.review.services import open_review_case
 from surveys.scales import score_of
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ def record_response(
     language: str,
     channel: str,
     is_complete: bool = True,
+    answered_at: datetime | None = None,
 ) -> tuple[Response, Outcome]:
     """Store the answers, keyed by question key, as the invitation's one response.
 
@@ -36,6 +39,9 @@ def record_response(
     the SMS parser checks them). A second submission, a refresh or a parallel post
     returns the stored response with ALREADY_RECEIVED and changes nothing, except
     that a response started by SMS can be completed once on the web.
+
+    A response whose answers need a supervisor opens its review case in the same
+    transaction. `answered_at` is for simulated answers; real ones are now.
     """
     try:
         with transaction.atomic():
@@ -47,6 +53,7 @@ def record_response(
                 if existing.is_complete or not is_complete:
                     return existing, Outcome.ALREADY_RECEIVED
                 _save_answers(existing, answers, is_complete=True)
+                open_review_case(response=existing)
                 logger.info("Response %s completed on the web", existing.pk)
                 return existing, Outcome.COMPLETED
 
@@ -56,11 +63,13 @@ def record_response(
                 language=language,
                 channel=channel,
                 is_simulated=locked.is_simulated,
+                submitted_at=answered_at or timezone.now(),
             )
             response.save()
             _save_answers(response, answers, is_complete=is_complete)
+            open_review_case(response=response, opened_at=response.submitted_at)
 
-            now = timezone.now()
+            now = response.submitted_at
             Invitation.objects.filter(pk=locked.pk).update(
                 status=Invitation.Status.ANSWERED, answered_at=now
             )

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from surveys import retention, sending
 from surveys.delivery import TransientSendError
+from surveys.review import services as review_services
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +116,9 @@ def dispatch_due_messages() -> int:
 def purge_expired_contacts() -> int:
     """Daily: delete contact details kept past SURVEY_CONTACT_RETENTION_DAYS."""
     return retention.purge_expired_contacts()
+
+
+@shared_task(ignore_result=True)
+def refresh_review_priorities() -> int:
+    """Beat task: raise open review cases whose problem was reported again."""
+    return review_services.refresh_review_priorities()

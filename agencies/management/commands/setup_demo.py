@@ -15,7 +15,7 @@ from agencies.integrations import create_integration, issue_new_token
 from agencies.models import Agency, Integration, ServiceRequest, StaffMembership
 from agencies.services import import_service_requests, set_membership
 from resolutions.demo import REWRITES, publish_example_rewrites
-from surveys.demo import give_fake_contacts
+from surveys.demo import give_fake_contacts, simulate_answers
 
 SAMPLE = settings.BASE_DIR / "data" / "nyc311_sample.csv.gz"
 DEMO_INTEGRATION = "Demo 311 system"
@@ -33,7 +33,9 @@ def _demo_accounts() -> list[tuple[str, str, str | None]]:
     for agency in sorted({rewrite.agency for rewrite in REWRITES}):
         accounts.append((f"{agency.lower()}_liaison", Role.LIAISON, agency))
         accounts.append((f"{agency.lower()}_reviewer", Role.REVIEWER, agency))
-    accounts.append(("nypd_supervisor", Role.SUPERVISOR, "NYPD"))
+        accounts.append((f"{agency.lower()}_supervisor", Role.SUPERVISOR, agency))
+    # A colleague, so a case can be assigned to someone else of the same agency.
+    accounts.append(("nypd_supervisor2", Role.SUPERVISOR, "NYPD"))
     return accounts
 
 
@@ -42,7 +44,8 @@ class Command(BaseCommand):
         "Prepare a development site: demo staff accounts (new random passwords, "
         "printed), example plain-language descriptions, the bundled NYC 311 "
         "sample if no requests are loaded yet, fake contacts for some of its open "
-        "requests, and a staff API token (new on every run, printed)."
+        "requests, simulated survey answers for some of its closed ones, and a staff "
+        "API token (new on every run, printed)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -82,6 +85,14 @@ class Command(BaseCommand):
                 "+1 212-555-01xx numbers)."
             )
 
+        with transaction.atomic():
+            simulated = simulate_answers()
+        if simulated:
+            self.stdout.write(
+                f"Added SIMULATED survey answers to {simulated} closed requests; "
+                "the unhappy ones are in the review queue, marked Simulated."
+            )
+
         self.stdout.write(
             self.style.WARNING(
                 "DEMO ACCOUNTS - for trying the site locally only; "
@@ -92,6 +103,9 @@ class Command(BaseCommand):
             label = Role(role).label + (f", {agency}" if agency else ", all agencies")
             self.stdout.write(f"  {username:<16} {passwords[username]:<18} {label}")
         self.stdout.write("Sign in at http://127.0.0.1:8000/admin/")
+        self.stdout.write(
+            "Supervisors work the review queue at http://127.0.0.1:8000/staff/review/"
+        )
         self._api_example()
 
     def _api_example(self) -> None:

@@ -1,0 +1,179 @@
+"""Forms of the review queue and case pages."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from agencies.models import Agency, ComplaintType, ServiceRequest, StaffMembership
+from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
+from resolutions.models import ResolutionDescription
+from surveys.models import ReviewCase
+from surveys.review.services import eligible_assignees
+
+AGE_CHOICES = [
+    ("", "Any age"),
+    ("2", "Opened over 2 days ago"),
+    ("5", "Opened over 5 days ago"),
+    ("10", "Opened over 10 days ago"),
+    ("30", "Opened over 30 days ago"),
+]
+STATUS_CHOICES = [
+    ("open", "Open"),
+    ("closed", "Closed"),
+    ("all", "Open and closed"),
+]
+
+
+def _username(user) -> str:
+    return user.get_username()
+
+
+def people_for(user):
+    """Whom the user may assign cases to: their agency's supervisors and the city
+    administrators; every supervisor for city-wide staff."""
+    if not sees_all_agencies(user):
+        return eligible_assignees(agency_id=agency_code_of(user))
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(membership__role=StaffMembership.Role.SUPERVISOR)
+            | Q(membership__role=StaffMembership.Role.CITY_ADMIN),
+            is_active=True,
+        )
+        .order_by("username")
+    )
+
+
+class AssigneeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _username(obj)
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string; bad values are ignored."""
+
+    request_number = forms.IntegerField(
+        required=False, min_value=1, label="Request number"
+    )
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+    agency = forms.ModelChoiceField(
+        required=False, queryset=Agency.objects.none(), empty_label="All agencies"
+    )
+    complaint_type = forms.ModelChoiceField(
+        required=False,
+        queryset=ComplaintType.objects.none(),
+        empty_label="All complaint types",
+    )
+    borough = forms.ChoiceField(
+        required=False,
+        choices=[("", "All boroughs"), *ServiceRequest.Borough.choices],
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome told",
+        choices=[("", "Any outcome"), *ResolutionDescription.Outcome.choices],
+    )
+    resolution = forms.ChoiceField(
+        required=False,
+        label="Closed as",
+        choices=[("", "Any"), *ReviewCase.Resolution.choices],
+    )
+    assignee = forms.ChoiceField(required=False, label="Assigned to")
+    older_than_days = forms.TypedChoiceField(
+        required=False,
+        label="Age",
+        choices=AGE_CHOICES,
+        coerce=int,
+        empty_value=None,
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sees_all = sees_all_agencies(user)
+        if self.sees_all:
+            self.fields["agency"].queryset = Agency.objects.all()
+        else:
+            del self.fields["agency"]
+        # Only the complaint types of the viewer's agency; all for city-wide staff.
+        self.fields["complaint_type"].queryset = scope_to_user(
+            ComplaintType.objects.all(), user
+        ).select_related("agency")
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("me", "Me"),
+            ("none", "Nobody"),
+            *((str(person.pk), _username(person)) for person in people_for(user)),
+        ]
+
+    def values(self) -> dict:
+        """The valid filters; a filter with a bad value is left out."""
+        if self.is_bound:
+            self.is_valid()
+        return {
+            name: value
+            for name, value in getattr(self, "cleaned_data", {}).items()
+            if value not in (None, "", False)
+        }
+
+
+class AssignForm(forms.Form):
+    assignee = AssigneeField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody",
+        label="Assign to",
+    )
+
+    def __init__(self, *args, agency_id: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = eligible_assignees(agency_id=agency_id)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="Only staff read notes; residents never see them.",
+    )
+
+
+class CloseForm(forms.Form):
+    resolution = forms.ChoiceField(
+        label="What was done",
+        choices=ReviewCase.Resolution.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='Required for "No action possible": say why.',
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("resolution") == ReviewCase.Resolution.NO_ACTION_POSSIBLE
+            and not (cleaned.get("note") or "").strip()
+        ):
+            self.add_error("note", "Say why no action is possible.")
+        return cleaned
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(
+        queryset=ReviewCase.objects.none(), label="Cases"
+    )
+    assignee = AssigneeField(
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a person",
+        label="Assign selected to",
+    )
+
+    def __init__(self, *args, user, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["assignee"].queryset = people_for(user)

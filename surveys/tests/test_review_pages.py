@@ -1,0 +1,335 @@
+"""The review queue, case pages and export as staff use them: scope, actions, safety."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import Agency, ServiceRequest, StaffMembership
+from config.testing.staff import staff
+from surveys.models import ReviewCase
+from surveys.responses import record_response
+
+pytestmark = pytest.mark.django_db
+
+Role = StaffMembership.Role
+UNHAPPY = {"satisfaction": "strongly_disagree", "fixed": "no", "reopen": "no"}
+HOSTILE = '=HYPERLINK("http://evil.example/x","click") <script>alert(1)</script>'
+
+
+def case_for(invitation, *, agency: Agency | None = None, **answers) -> ReviewCase:
+    if agency is not None:
+        ServiceRequest.objects.filter(pk=invitation.service_request_id).update(
+            agency=agency
+        )
+    record_response(
+        invitation=invitation,
+        answers={**UNHAPPY, **answers},
+        language="en",
+        channel="email",
+    )
+    return ReviewCase.objects.get(response__invitation=invitation)
+
+
+@pytest.fixture
+def supervisor(django_user_model, hpd):
+    return staff(django_user_model, "sam", Role.SUPERVISOR, hpd)
+
+
+@pytest.fixture
+def colleague(django_user_model, hpd):
+    return staff(django_user_model, "sue", Role.SUPERVISOR, hpd)
+
+
+@pytest.fixture
+def dsny_supervisor(django_user_model, dsny):
+    return staff(django_user_model, "dan", Role.SUPERVISOR, dsny)
+
+
+@pytest.fixture
+def hpd_case(make_invitation):
+    return case_for(make_invitation(), comment=HOSTILE)
+
+
+@pytest.fixture
+def dsny_case(make_invitation, dsny):
+    return case_for(make_invitation(), agency=dsny)
+
+
+def export_rows(client, query: str = "") -> list[list[str]]:
+    response = client.get(reverse("review:export") + query)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_anonymous_users_go_to_login(client, hpd_case):
+    for url in (
+        reverse("review:queue"),
+        reverse("review:case", args=[hpd_case.pk]),
+        reverse("review:export"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_other_roles_are_refused(client, liaison, hpd_case):
+    client.force_login(liaison)
+
+    assert client.get(reverse("review:queue")).status_code == 403
+    assert client.get(reverse("review:case", args=[hpd_case.pk])).status_code == 403
+    assert client.get(reverse("review:export")).status_code == 403
+    assert (
+        client.post(reverse("review:close", args=[hpd_case.pk]), {}).status_code == 403
+    )
+
+
+def test_supervisor_lists_only_own_agency(client, supervisor, hpd_case, dsny_case):
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:queue")).content.decode()
+    # Even asking for the other agency by filter shows nothing of it.
+    filtered = client.get(reverse("review:queue") + "?agency=DSNY").content.decode()
+
+    own = reverse("review:case", args=[hpd_case.pk])
+    other = reverse("review:case", args=[dsny_case.pk])
+    assert own in page and other not in page
+    assert other not in filtered
+
+
+def test_city_admin_sees_every_agency(client, city_admin, hpd_case, dsny_case):
+    client.force_login(city_admin)
+
+    page = client.get(reverse("review:queue")).content.decode()
+
+    assert reverse("review:case", args=[hpd_case.pk]) in page
+    assert reverse("review:case", args=[dsny_case.pk]) in page
+
+
+def test_another_agencys_case_is_not_found_by_url(
+    client, supervisor, colleague, dsny_case
+):
+    client.force_login(supervisor)
+
+    responses = [
+        client.get(reverse("review:case", args=[dsny_case.pk])),
+        client.post(reverse("review:assign", args=[dsny_case.pk]), {"assignee": "me"}),
+        client.post(reverse("review:note", args=[dsny_case.pk]), {"text": "x"}),
+        client.post(
+            reverse("review:close", args=[dsny_case.pk]),
+            {"resolution": "explained", "note": ""},
+        ),
+        client.post(
+            reverse("review:bulk_assign"),
+            {"cases": [dsny_case.pk], "assignee": colleague.pk},
+        ),
+    ]
+
+    assert [r.status_code for r in responses[:4]] == [404, 404, 404, 404]
+    dsny_case.refresh_from_db()
+    assert dsny_case.status == ReviewCase.Status.OPEN
+    assert dsny_case.assigned_to is None
+    assert dsny_case.events.count() == 1
+
+
+def test_export_is_scoped(client, supervisor, hpd_case, dsny_case):
+    client.force_login(supervisor)
+
+    rows = export_rows(client, "?agency=DSNY&status=all")
+
+    numbers = [row[0] for row in rows[1:]]
+    assert numbers == [str(hpd_case.service_request_id)]
+
+
+def test_case_page_shows_the_comment_escaped(client, supervisor, hpd_case):
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[hpd_case.pk])).content.decode()
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    queue = client.get(reverse("review:queue")).content.decode()
+    assert "<script>alert(1)" not in queue
+
+
+def test_case_page_shows_timeline_and_contact(client, supervisor, hpd_case):
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[hpd_case.pk])).content.decode()
+
+    assert "An inspector visited {address}" in page  # what the resident was told
+    assert "Version 1" in page
+    assert "Strongly disagree" in page
+    assert "resident.private@example.org" in page  # supervisors may call back
+
+
+def test_export_neutralises_formulas(client, supervisor, hpd_case):
+    client.force_login(supervisor)
+
+    rows = export_rows(client)
+
+    header, row = rows[0], rows[1]
+    comment = row[header.index("comment")]
+    assert comment.startswith("'=HYPERLINK(")
+    assert "resident.private@example.org" not in "".join(",".join(r) for r in rows)
+    assert "+12125550147" not in "".join(",".join(r) for r in rows)
+
+
+def test_export_marks_simulated_cases(client, supervisor, make_invitation):
+    invitation = make_invitation()
+    invitation.is_simulated = True
+    invitation.save()
+    case_for(invitation)
+    client.force_login(supervisor)
+
+    rows = export_rows(client)
+    page = client.get(reverse("review:queue")).content.decode()
+
+    assert rows[1][rows[0].index("simulated")] == "simulated"
+    assert "Simulated" in page
+
+
+def test_supervisor_works_a_case_to_closed(client, supervisor, hpd_case):
+    client.force_login(supervisor)
+    url = reverse("review:case", args=[hpd_case.pk])
+
+    assigned = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": "me"}
+    )
+    noted = client.post(reverse("review:note", args=[hpd_case.pk]), {"text": "Called."})
+    refused = client.post(
+        reverse("review:close", args=[hpd_case.pk]),
+        {"resolution": "no_action_possible", "note": ""},
+    )
+    closed = client.post(
+        reverse("review:close", args=[hpd_case.pk]),
+        {"resolution": "no_action_possible", "note": "Private property."},
+    )
+    again = client.post(
+        reverse("review:close", args=[hpd_case.pk]),
+        {"resolution": "explained", "note": ""},
+    )
+
+    assert [assigned.status_code, noted.status_code] == [302, 302]
+    assert assigned["Location"] == url
+    assert refused.status_code == 400
+    assert "Say why no action is possible." in refused.content.decode()
+    assert closed.status_code == again.status_code == 302
+    hpd_case.refresh_from_db()
+    assert hpd_case.status == ReviewCase.Status.CLOSED
+    assert hpd_case.resolution == "no_action_possible"
+    assert hpd_case.resolution_note == "Private property."
+    assert [e.kind for e in hpd_case.events.all()] == [
+        "opened",
+        "assigned",
+        "note",
+        "closed",
+    ]
+    page = client.get(url).content.decode()
+    assert "Private property." in page and "sam" in page
+
+
+def test_cannot_assign_to_another_agencys_supervisor(
+    client, supervisor, dsny_supervisor, hpd_case
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": dsny_supervisor.pk}
+    )
+
+    assert response.status_code == 400
+    hpd_case.refresh_from_db()
+    assert hpd_case.assigned_to is None
+
+
+def test_bulk_assign_to_a_colleague(client, supervisor, colleague, make_invitation):
+    cases = [case_for(make_invitation()) for _ in range(3)]
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [c.pk for c in cases[:2]], "assignee": colleague.pk, "next": "/x"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/x"
+    assigned = set(
+        ReviewCase.objects.filter(assigned_to=colleague).values_list("pk", flat=True)
+    )
+    assert assigned == {cases[0].pk, cases[1].pk}
+    assert cases[0].events.filter(kind="assigned", actor=supervisor).exists()
+
+
+def test_bulk_assign_refuses_external_redirects(
+    client, supervisor, colleague, hpd_case
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {
+            "cases": [hpd_case.pk],
+            "assignee": colleague.pk,
+            "next": "https://evil.example/",
+        },
+    )
+
+    assert response["Location"] == reverse("review:queue")
+
+
+def test_filters_and_search(client, supervisor, make_invitation):
+    reopen = case_for(make_invitation(), reopen="yes")
+    plain = case_for(make_invitation())
+    ReviewCase.objects.filter(pk=plain.pk).update(assigned_to=supervisor)
+    client.force_login(supervisor)
+
+    def listed(query: str) -> set[int]:
+        rows = export_rows(client, query)
+        return {int(row[0]) for row in rows[1:]}
+
+    assert listed("") == {reopen.service_request_id, plain.service_request_id}
+    assert listed(f"?request_number={plain.service_request_id}") == {
+        plain.service_request_id
+    }
+    assert listed("?assignee=me") == {plain.service_request_id}
+    assert listed("?assignee=none") == {reopen.service_request_id}
+    assert listed("?borough=BRONX") == set()
+    assert listed("?status=closed") == set()
+    assert listed("?overdue=on") == set()
+
+
+def test_overdue_cases_are_marked(client, supervisor, hpd_case):
+    ReviewCase.objects.filter(pk=hpd_case.pk).update(
+        due_at=hpd_case.opened_at.replace(year=2020)
+    )
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:queue") + "?overdue=on").content.decode()
+
+    assert reverse("review:case", args=[hpd_case.pk]) in page
+    assert "Overdue" in page
+
+
+@pytest.mark.parametrize("user_fixture", ["supervisor", "city_admin"])
+def test_queue_queries_do_not_grow_with_rows(
+    client, request, make_invitation, user_fixture
+):
+    user = request.getfixturevalue(user_fixture)
+    client.force_login(user)
+    case_for(make_invitation())
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("review:queue")).status_code == 200
+
+    for _ in range(49):
+        case_for(make_invitation())
+    with CaptureQueriesContext(connection) as fifty:
+        response = client.get(reverse("review:queue"))
+
+    assert response.content.decode().count('name="cases"') == 50
+    assert len(fifty) == len(one)
+    assert len(one) <= 12
