@@ -73,6 +73,8 @@ _SURVEY_EDIT = [
 ]
 # Supervisors call residents back about their answers, so they see how to reach them.
 _CONTACT_DETAILS = "surveys.view_contact_details"
+# Satisfaction dashboards and the agency report card (figures, never residents).
+_DASHBOARDS = "surveys.view_dashboards"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LIAISON: [*_LIBRARY_VIEW, *_LIBRARY_EDIT, *_SURVEY_VIEW],
@@ -82,7 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "resolutions.review_descriptionversion",
         *_SURVEY_VIEW,
     ],
-    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS],
+    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS, _DASHBOARDS],
     Role.CITY_ADMIN: [
         *_LIBRARY_VIEW,
         *_LIBRARY_EDIT,
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEY_VIEW,
         *_SURVEY_EDIT,
         _CONTACT_DETAILS,
+        _DASHBOARDS,
         "surveys.view_optout",
         "agencies.change_agency",
         "agencies.view_importrun",

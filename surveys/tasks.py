@@ -109,3 +109,11 @@ def send_messages(self, message_ids: list[int]) -> dict[str, int]:
 def dispatch_due_messages() -> int:
     """Run by beat every minute: queue due messages, settle dead workers' claims."""
     return sending.dispatch_due_messages().queued
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def refresh_dashboard_figures() -> int:
+    """Rebuild the dashboards' figures (beat, every DASHBOARD_REFRESH_SECONDS)."""
+    from surveys.dashboards.rollup import refresh_dashboard_figures as refresh
+
+    return refresh().rows
