@@ -249,6 +249,7 @@ def index(request: HttpRequest) -> HttpResponse:
         whole=figures.total(rows),
         by=by,
         by_label=label,
+        caption=f"Survey results by {label.lower()}",
         breakdowns=[(key, Dimension(d).label) for key, d in BREAKDOWNS.items()],
         query_without_by=_without(request, "by", "format"),
         chart=charts.bar_chart(
@@ -412,6 +413,9 @@ def report_card(request: HttpRequest) -> HttpResponse:
         language=filters.language,
         real_only=filters.real_only,
     )
+    for name in ("period", "start", "end"):
+        # A report card covers one quarter: these filters would not apply.
+        form.fields.pop(name, None)
     quarters = figures.quarters_available(unbounded)
     quarter = _quarter(request.GET.get("quarter", ""), quarters)
     rows = figures.report_card(filters, quarter)
