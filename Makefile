@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 ROWS ?= 1000000
 CLOSURES ?= 10000
 
-.PHONY: run test lint install migrate demo bench-import bench-page bench-send lock clean
+.PHONY: run test lint install migrate demo bench-import bench-page bench-send bench-dashboards lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -45,6 +45,11 @@ bench-page: install
 # Needs PostgreSQL and Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/3).
 bench-send: install
 	$(BIN)/python bench/send_bench.py --closures $(CLOSURES)
+
+# Needs PostgreSQL; makes RESPONSES answered invitations in a scratch database.
+RESPONSES ?= 1000000
+bench-dashboards: install
+	$(BIN)/python bench/dashboard_bench.py --responses $(RESPONSES)
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

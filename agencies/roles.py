@@ -75,6 +75,8 @@ _SURVEY_EDIT = [
 _CONTACT_DETAILS = "surveys.view_contact_details"
 # The review queue: supervisors work their agency's cases, city administrators all.
 _REVIEW = ["surveys.work_reviewcase", "surveys.view_reviewcase"]
+# Satisfaction dashboards and the agency report card (figures, never residents).
+_DASHBOARDS = "surveys.view_dashboards"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LIAISON: [*_LIBRARY_VIEW, *_LIBRARY_EDIT, *_SURVEY_VIEW],
@@ -84,7 +86,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "resolutions.review_descriptionversion",
         *_SURVEY_VIEW,
     ],
-    Role.SUPERVISOR: [*_LIBRARY_VIEW, *_SURVEY_VIEW, _CONTACT_DETAILS, *_REVIEW],
+    Role.SUPERVISOR: [
+        *_LIBRARY_VIEW,
+        *_SURVEY_VIEW,
+        _CONTACT_DETAILS,
+        *_REVIEW,
+        _DASHBOARDS,
+    ],
     Role.CITY_ADMIN: [
         *_LIBRARY_VIEW,
         *_LIBRARY_EDIT,
@@ -96,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # same permission shows the record of deletions.
         "surveys.delete_contact",
         *_REVIEW,
+        _DASHBOARDS,
         "surveys.view_optout",
         "agencies.change_agency",
         "agencies.view_importrun",

@@ -185,6 +185,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # halved the sending benchmark (26 against 58 messages/s, README). Connections
 # are still closed every 2 x this many tasks.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000, minimum=0)
+# How often the dashboards' figures are rebuilt; the pages say how fresh they are.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 600, minimum=60)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "dispatch-due-survey-messages": {
         "task": "surveys.tasks.dispatch_due_messages",
@@ -199,6 +201,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "refresh-review-priorities": {
         "task": "surveys.tasks.refresh_review_priorities",
         "schedule": 15 * 60.0,
+    },
+    "refresh-dashboard-figures": {
+        "task": "surveys.tasks.refresh_dashboard_figures",
+        "schedule": float(DASHBOARD_REFRESH_SECONDS),
     },
 }
 

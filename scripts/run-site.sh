@@ -12,7 +12,10 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
   .venv/bin/celery -A config beat --loglevel=info --schedule=var/celerybeat-schedule &
 else
   .venv/bin/python manage.py send_due_messages --loop 30 &
+  # Beat rebuilds the dashboards' figures when there is a broker; here a loop does.
+  ( while true; do sleep 600; .venv/bin/python manage.py refresh_dashboards; done ) &
 fi
+.venv/bin/python manage.py refresh_dashboards
 trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
 
 .venv/bin/python manage.py runserver 127.0.0.1:8000

@@ -920,3 +920,101 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.case}"
+
+
+class DashboardRollup(models.Model):
+    """Survey figures summed per period and one breakdown, for the dashboards.
+
+    Rebuilt as a whole by surveys.dashboards.rollup (every few minutes by Celery
+    beat), so a dashboard figure is a SUM over a few thousand rows instead of a
+    join over every invitation. Each invitation sent counts once per dimension:
+    in the row of its key for that dimension (its agency, complaint type, ...).
+    A week that spans two months is split in two rows, so weeks and months are
+    both exact sums. Periods are New York weeks (Monday) and months of sending.
+    """
+
+    class Dimension(models.TextChoices):
+        TOTAL = "total", "All"
+        AGENCY = "agency", "Agency"
+        COMPLAINT_TYPE = "complaint_type", "Complaint type"
+        BOROUGH = "borough", "Borough"
+        CHANNEL = "channel", "Channel"
+        LANGUAGE = "language", "Language"
+        OUTCOME = "outcome", "Outcome"
+        DESCRIPTION = "description", "Resolution description"
+        VERSION = "version", "Resolution description version"
+        TIME_TO_CLOSE = "time_to_close", "Time to close"
+
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
+    key = models.CharField(max_length=200, blank=True)
+    week_start = models.DateField()
+    month_start = models.DateField()
+    agency_id = models.CharField(max_length=20, blank=True)
+    channel = models.CharField(max_length=5)
+    language = models.CharField(max_length=10)
+    is_simulated = models.BooleanField()
+    sent = models.PositiveIntegerField()
+    delivered = models.PositiveIntegerField()
+    bounced = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField()
+    satisfaction_n = models.PositiveIntegerField()
+    satisfaction_sum = models.BigIntegerField()
+    satisfaction_sum_squares = models.BigIntegerField()
+    satisfied = models.PositiveIntegerField()
+    dissatisfied = models.PositiveIntegerField()
+    fixed_yes = models.PositiveIntegerField()
+    fixed_no = models.PositiveIntegerField()
+    fixed_not_sure = models.PositiveIntegerField()
+
+    class Meta:
+        permissions = [
+            (
+                "view_dashboards",
+                "Can see the survey dashboards and the agency report card",
+            )
+        ]
+        indexes = [
+            # Every dashboard query: one dimension over a range of weeks or months.
+            models.Index(fields=["dimension", "week_start"], name="rollup_dim_week"),
+            models.Index(fields=["dimension", "month_start"], name="rollup_dim_month"),
+            # The version comparison: the versions of one description.
+            models.Index(fields=["dimension", "key"], name="rollup_dim_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}={self.key} week of {self.week_start}"
+
+
+class QuarterTimeToClose(models.Model):
+    """Median time to close of surveyed requests per quarter, agency and complaint type.
+
+    An empty `complaint_type_id` is the agency as a whole. Medians cannot be
+    summed, so each row exists twice: with simulated answers and without.
+    Rebuilt with DashboardRollup.
+    """
+
+    quarter_start = models.DateField()
+    agency_id = models.CharField(max_length=20, blank=True)
+    complaint_type_id = models.BigIntegerField(null=True, blank=True)
+    includes_simulated = models.BooleanField()
+    requests = models.PositiveIntegerField()
+    median_seconds = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["quarter_start", "agency_id"], name="ttc_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.complaint_type_id} {self.quarter_start}"
+
+
+class DashboardRefresh(models.Model):
+    """When the dashboard figures were last rebuilt: "figures as of" on the pages."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Dashboard figures of {self.refreshed_at}"

@@ -122,3 +122,11 @@ def purge_expired_contacts() -> int:
 def refresh_review_priorities() -> int:
     """Beat task: raise open review cases whose problem was reported again."""
     return review_services.refresh_review_priorities()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def refresh_dashboard_figures() -> int:
+    """Rebuild the dashboards' figures (beat, every DASHBOARD_REFRESH_SECONDS)."""
+    from surveys.dashboards.rollup import refresh_dashboard_figures as refresh
+
+    return refresh().rows

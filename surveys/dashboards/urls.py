@@ -1,13 +1,14 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from surveys.dashboards import views
 
 app_name = "dashboards"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="staff/base.html"), name="index"),
-    path(
-        "report-card/",
-        TemplateView.as_view(template_name="staff/base.html"),
-        name="report_card",
-    ),
+    path("", views.index, name="index"),
+    path("over-time/", views.trend, name="trend"),
+    path("time-to-close/", views.time_to_close, name="time_to_close"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("versions/", views.versions, name="versions"),
+    path("report-card/", views.report_card, name="report_card"),
 ]
