@@ -91,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEY_EDIT,
         _CONTACT_DETAILS,
         "surveys.view_optout",
+        # Residents' comments reach the open data only once one of them approves.
+        "surveys.view_commentreview",
+        "surveys.review_commentreview",
+        "surveys.view_release",
         "agencies.change_agency",
         "agencies.view_importrun",
         "agencies.view_staffmembership",

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -187,6 +188,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "surveys.tasks.dispatch_due_messages",
         "schedule": 60.0,
     },
+    # Early on the first of the month, New York time: last month's open data.
+    "publish-open-data": {
+        "task": "surveys.tasks.publish_previous_month",
+        "schedule": crontab(minute=30, hour=4, day_of_month=1),
+    },
 }
 
 # The public address of the site: survey and unsubscribe links in messages start
@@ -325,3 +331,9 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+
+# Open data (surveys.publication). k: any published count or group of responses
+# smaller than this is suppressed.
+OPEN_DATA_MIN_GROUP_SIZE = env_int("OPEN_DATA_MIN_GROUP_SIZE", 11, minimum=2)
+# Published files are written here once and never changed.
+OPEN_DATA_DIR = BASE_DIR / env_str("OPEN_DATA_DIR", "var/open-data")

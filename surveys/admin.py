@@ -1204,3 +1204,7 @@ class OptOutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="active", boolean=True)
     def is_active(self, optout: OptOut) -> bool:
         return optout.is_active
+
+
+# Open data: comment review and releases.
+from surveys.publication import admin as publication_admin  # noqa: E402, F401

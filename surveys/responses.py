@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from surveys.models import Answer, Invitation, Message, Question, Response
+from surveys.publication.comments import queue_for_review
 from surveys.scales import score_of
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ def _save_answers(
         update_conflicts=True,
         unique_fields=["response", "question"],
         update_fields=["values", "text"],
+    )
+    # Comments wait for a city administrator, already redacted, before any
+    # publication.
+    queue_for_review(
+        answers=Answer.objects.filter(
+            response=response, question__kind=Question.Kind.TEXT
+        ).exclude(text="")
     )
 
     response.is_complete = is_complete

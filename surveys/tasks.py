@@ -1,13 +1,16 @@
-"""Celery tasks of survey delivery: thin interfaces over surveys.sending."""
+"""Celery tasks of survey delivery and open data: thin interfaces over
+surveys.sending and surveys.publication."""
 
 import logging
 import time
 from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from surveys import sending
 from surveys.delivery import TransientSendError
+from surveys.publication.services import publish_month
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +112,12 @@ def send_messages(self, message_ids: list[int]) -> dict[str, int]:
 def dispatch_due_messages() -> int:
     """Run by beat every minute: queue due messages, settle dead workers' claims."""
     return sending.dispatch_due_messages().queued
+
+
+@shared_task(ignore_result=True)
+def publish_previous_month() -> str:
+    """Beat, on the first of the month: publish last month's open data once."""
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    release, created = publish_month(month=last_month)
+    return f"{release.slug} {'published' if created else 'already published'}"
