@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
 CLOSURES ?= 10000
+RESPONSES ?= 1000000
 
-.PHONY: run test lint install migrate demo bench-import bench-page bench-send lock clean
+.PHONY: run test lint install migrate demo bench-import bench-page bench-send bench-publication lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -45,6 +46,10 @@ bench-page: install
 # Needs PostgreSQL and Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/3).
 bench-send: install
 	$(BIN)/python bench/send_bench.py --closures $(CLOSURES)
+
+# Needs PostgreSQL (DATABASE_URL's server, or postgres@127.0.0.1) and psql.
+bench-publication: install
+	$(BIN)/python bench/publication_bench.py --responses $(RESPONSES)
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

@@ -124,8 +124,8 @@ def _bars(pairs: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
         {
             "label": label,
             "value": value,
-            # Bar length out of 100 (the SVG's viewBox); suppressed: none.
-            "length": round(100 * value / largest, 1) if value else 0,
+            # Per cent of the chart's width, at most the 70 right of the labels.
+            "length": round(70 * value / largest, 1) if value else 0,
             "y": index * 28,
         }
         for index, (label, value) in enumerate(pairs)

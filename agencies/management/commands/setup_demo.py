@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.urls import reverse
@@ -81,6 +82,10 @@ class Command(BaseCommand):
                 f"Gave {given} open requests FAKE contacts (example.org addresses, "
                 "+1 212-555-01xx numbers)."
             )
+
+        # The demo's simulated answers, published as a release labelled demo
+        # (once per month; nothing when there are none).
+        call_command("publish_open_data", "--demo", stdout=self.stdout)
 
         self.stdout.write(
             self.style.WARNING(
