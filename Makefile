@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 ROWS ?= 1000000
 CLOSURES ?= 10000
+RESPONSES ?= 1000000
 
-.PHONY: run test lint install migrate demo bench-import bench-page bench-send bench-dashboards lock clean
+.PHONY: run test lint install migrate demo bench-import bench-page bench-send bench-dashboards bench-publication lock clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
@@ -50,6 +51,10 @@ bench-send: install
 RESPONSES ?= 1000000
 bench-dashboards: install
 	$(BIN)/python bench/dashboard_bench.py --responses $(RESPONSES)
+
+# Needs PostgreSQL (DATABASE_URL's server, or postgres@127.0.0.1) and psql.
+bench-publication: install
+	$(BIN)/python bench/publication_bench.py --responses $(RESPONSES)
 
 lock: install
 	$(BIN)/pip install --quiet -r requirements.in

@@ -106,6 +106,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_REVIEW,
         _DASHBOARDS,
         "surveys.view_optout",
+        # Residents' comments reach the open data only once one of them approves.
+        "surveys.view_commentreview",
+        "surveys.review_commentreview",
+        "surveys.view_release",
         "agencies.change_agency",
         "agencies.view_importrun",
         "agencies.view_staffmembership",

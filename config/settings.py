@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "surveys.tasks.refresh_dashboard_figures",
         "schedule": float(DASHBOARD_REFRESH_SECONDS),
     },
+    # Early on the first of the month, New York time: last month's open data.
+    "publish-open-data": {
+        "task": "surveys.tasks.publish_previous_month",
+        "schedule": crontab(minute=30, hour=4, day_of_month=1),
+    },
 }
 
 # The staff API's OpenAPI schema (/api/v1/schema/) and its Swagger UI
@@ -375,3 +380,9 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+
+# Open data (surveys.publication). k: any published count or group of responses
+# smaller than this is suppressed.
+OPEN_DATA_MIN_GROUP_SIZE = env_int("OPEN_DATA_MIN_GROUP_SIZE", 11, minimum=2)
+# Published files are written here once and never changed.
+OPEN_DATA_DIR = BASE_DIR / env_str("OPEN_DATA_DIR", "var/open-data")

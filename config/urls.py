@@ -17,6 +17,7 @@ urlpatterns = [
     path("webhooks/", include("surveys.webhook_urls")),
     path("staff/review/", include("surveys.review.urls")),
     path("staff/dashboards/", include("surveys.dashboards.urls")),
+    path("open-data/", include("surveys.publication.urls")),
     path("", include("surveys.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

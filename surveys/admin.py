@@ -1322,3 +1322,7 @@ class ContactDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm(
             FORGET_PERMISSION
         ) or super().has_module_permission(request)
+
+
+# Open data: comment review and releases.
+from surveys.publication import admin as publication_admin  # noqa: E402, F401

@@ -1018,3 +1018,131 @@ class DashboardRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"Dashboard figures of {self.refreshed_at}"
+
+
+class CommentReviewQuerySet(models.QuerySet):
+    def pending(self) -> "CommentReviewQuerySet":
+        return self.filter(status=CommentReview.Status.PENDING)
+
+    def approved(self) -> "CommentReviewQuerySet":
+        return self.filter(status=CommentReview.Status.APPROVED)
+
+
+class CommentReview(models.Model):
+    """A resident's free-text comment on its way to the open data.
+
+    `redacted_text` is computed when the review is created (emails, phone numbers,
+    street addresses and apartment numbers removed; surveys.publication.redaction)
+    and is all a reviewer sees. Only approved comments are published, as their
+    redacted text.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        APPROVED = "approved", "Approved for publication"
+        WITHHELD = "withheld", "Withheld"
+
+    answer = models.OneToOneField(
+        Answer, on_delete=models.CASCADE, related_name="comment_review"
+    )
+    redacted_text = models.TextField(
+        help_text="The comment as it would be published, personal details removed."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommentReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        permissions = [
+            (
+                "review_commentreview",
+                "Can approve or withhold residents' comments for open data",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.answer_id} ({self.get_status_display()})"
+
+
+class Release(models.Model):
+    """One publication of a month's survey results as open data.
+
+    Its files are written once under OPEN_DATA_DIR and never changed: the sha256
+    of each is kept here. A correction is a new release of the same month, with
+    the next number, pointing at the release it corrects. Demo releases, which
+    include simulated answers, are numbered apart from real ones.
+    """
+
+    month = models.DateField(help_text="The first day of the month published.")
+    number = models.PositiveIntegerField()
+    is_demo = models.BooleanField(
+        default=False, help_text="Includes simulated answers; never real residents."
+    )
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    note = models.TextField(blank=True, help_text="What a correction changes, and why.")
+    min_group_size = models.PositiveSmallIntegerField(
+        help_text="k: counts and groups below this were suppressed."
+    )
+    rows_published = models.PositiveIntegerField(default=0)
+    rows_generalised = models.PositiveIntegerField(
+        default=0, help_text="Rows with some attributes replaced by 'suppressed'."
+    )
+    rows_withheld = models.PositiveIntegerField(
+        default=0, help_text="Responses left out: their group stayed below k."
+    )
+    comments_published = models.PositiveIntegerField(default=0)
+    cells_suppressed = models.PositiveIntegerField(default=0)
+    files = models.JSONField(
+        default=dict, help_text="Each file's name, path, size and sha256."
+    )
+    summary = models.JSONField(
+        default=dict, help_text="The published tables, for the page's charts."
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-month", "is_demo", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "is_demo", "number"], name="release_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} release {self.number}{' (demo)' if self.is_demo else ''}"
+
+    @property
+    def slug(self) -> str:
+        """The release in file names and URLs: 2026-03-r1, 2026-03-demo-r1."""
+        return f"{self.month:%Y-%m}{'-demo' if self.is_demo else ''}-r{self.number}"
+
+    @property
+    def kind(self) -> str:
+        if self.is_demo:
+            return "demo"
+        return "correction" if self.corrects_id else "regular"

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from surveys.models import Answer, Invitation, Message, Question, Response
+from surveys.publication.comments import queue_for_review
 from surveys.review.services import open_review_case
 from surveys.scales import score_of
 
@@ -117,6 +118,13 @@ def _save_answers(
         update_conflicts=True,
         unique_fields=["response", "question"],
         update_fields=["values", "text"],
+    )
+    # Comments wait for a city administrator, already redacted, before any
+    # publication.
+    queue_for_review(
+        answers=Answer.objects.filter(
+            response=response, question__kind=Question.Kind.TEXT
+        ).exclude(text="")
     )
 
     response.is_complete = is_complete

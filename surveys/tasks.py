@@ -1,13 +1,16 @@
-"""Celery tasks of survey delivery: thin interfaces over surveys.sending."""
+"""Celery tasks of survey delivery and open data: thin interfaces over
+surveys.sending and surveys.publication."""
 
 import logging
 import time
 from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from surveys import retention, sending
 from surveys.delivery import TransientSendError
+from surveys.publication.services import publish_month
 from surveys.review import services as review_services
 
 logger = logging.getLogger(__name__)
@@ -130,3 +133,12 @@ def refresh_dashboard_figures() -> int:
     from surveys.dashboards.rollup import refresh_dashboard_figures as refresh
 
     return refresh().rows
+
+
+@shared_task(ignore_result=True)
+def publish_previous_month() -> str:
+    """Beat, on the first of the month: publish last month's open data once."""
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    release, created = publish_month(month=last_month)
+    return f"{release.slug} {'published' if created else 'already published'}"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.urls import reverse
@@ -92,6 +93,9 @@ class Command(BaseCommand):
                 f"Added SIMULATED survey answers to {simulated} closed requests; "
                 "the unhappy ones are in the review queue, marked Simulated."
             )
+        # The demo's simulated answers, published as a release labelled demo
+        # (once per month; nothing when there are none).
+        call_command("publish_open_data", "--demo", stdout=self.stdout)
 
         self.stdout.write(
             self.style.WARNING(

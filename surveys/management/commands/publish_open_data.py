@@ -1,0 +1,81 @@
+from datetime import date, datetime
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from surveys.models import Response
+from surveys.publication.services import PublicationError, publish_month
+
+
+def _month(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise CommandError(f"--month must be YYYY-MM, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish a month of survey results as open data (CSV, JSON, tables). A "
+        "month already published is left as it is; --correction publishes a new, "
+        "labelled release of it. --demo includes simulated answers and labels the "
+        "release as a demo; without --month it takes the latest month that has "
+        "simulated answers."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--month", type=_month, help="YYYY-MM")
+        parser.add_argument("--demo", action="store_true")
+        parser.add_argument(
+            "--correction",
+            metavar="NOTE",
+            default="",
+            help="publish a correction of the month, saying what it changes",
+        )
+
+    def handle(self, *args, **options) -> None:
+        month = options["month"]
+        if month is None and options["demo"]:
+            month = _latest_simulated_month()
+            if month is None:
+                self.stdout.write("No simulated answers: no demo release to publish.")
+                return
+        if month is None:
+            raise CommandError("--month YYYY-MM is required (or --demo).")
+        try:
+            release, created = publish_month(
+                month=month,
+                is_demo=options["demo"],
+                correction_note=options["correction"],
+            )
+        except PublicationError as error:
+            raise CommandError(str(error)) from None
+        if not created:
+            self.stdout.write(
+                f"{release.slug} was already published; nothing changed "
+                "(use --correction NOTE for a new release)."
+            )
+            return
+        self.stdout.write(
+            f"Published {release.slug} ({release.kind}): {release.rows_published:,} "
+            f"rows, {release.rows_generalised:,} generalised, "
+            f"{release.rows_withheld:,} withheld (groups under "
+            f"{release.min_group_size}), {release.cells_suppressed} table cells "
+            "suppressed."
+        )
+        for item in release.files.values():
+            self.stdout.write(f"  {item['path']}  sha256 {item['sha256']}")
+
+
+def _latest_simulated_month() -> date | None:
+    latest = (
+        Response.objects.filter(is_simulated=True)
+        .annotate(
+            month=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone())
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return latest.date() if isinstance(latest, datetime) else latest

@@ -1,0 +1,97 @@
+"""Personal details removed from residents' comments before anyone reviews them.
+
+Every occurrence of an email address (also written "name at example dot com"), a
+phone number in any common US format, a street address and an apartment, unit,
+floor or room number is replaced by a bracketed placeholder. Phone numbers are
+found by `phonenumbers` (Google's libphonenumber) and, behind it, by patterns for
+what it does not take as a number: seven-digit local numbers, vanity numbers and
+long runs of digits. Addresses have no such library for text without a city and
+ZIP code (pyap and usaddress need the whole address), so they are matched by the
+patterns below, which prefer removing too much over too little: a reviewer sees
+only the result and can withhold a comment that lost its sense.
+"""
+
+import re
+
+import phonenumbers
+
+EMAIL = "[email removed]"
+PHONE = "[phone removed]"
+ADDRESS = "[address removed]"
+APARTMENT = "[apartment removed]"
+
+_AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
+_TLD = r"(?:com|org|net|edu|gov|us|nyc|io|co|info|biz|me|app|mail)"
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_SPELLED_EMAIL = re.compile(
+    rf"[\w.+%-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b", re.IGNORECASE
+)
+
+# Ten or more digits with separators, seven-digit local numbers (555-0100) and
+# vanity numbers (1-800-FLOWERS): what libphonenumber leaves in the text.
+_LONG_NUMBER = re.compile(r"\+?\(?\d(?:[\s().-]*\d){9,}")
+_LOCAL_NUMBER = re.compile(r"(?<![\w-])\d{3}[\s.-]\d{4}(?![\w-])")
+_VANITY_NUMBER = re.compile(
+    r"(?<!\w)(?:1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]?[A-Z0-9]{3}[\s.-]?[A-Z0-9]{4,}\b",
+    re.IGNORECASE,
+)
+
+_SUFFIXES = (
+    "street|st|avenue|ave|av|boulevard|blvd|road|rd|place|pl|drive|dr|lane|ln|"
+    "court|ct|parkway|pkwy|terrace|ter|way|square|sq|highway|hwy|expressway|expy|"
+    "turnpike|tpke|plaza|plz|loop|crescent|walk|row|alley|oval|circle|cir|path|"
+    "concourse|slip|broadway"
+)
+# Words that end a street name's run: "waited 3 weeks on the street" is no address.
+_NOT_IN_A_NAME = (
+    "the|on|in|at|of|for|to|and|or|a|an|from|by|with|my|our|your|this|that|is|was|"
+    "it|me|we|they|he|she|times|days|weeks|hours|minutes|months|years|calls|people"
+)
+_HOUSE_NUMBER = r"\d{1,5}(?:-\d{1,4})?[a-z]?(?:\s+1/2)?"
+_STREET_ADDRESS = re.compile(
+    rf"(?<![\w-]){_HOUSE_NUMBER}\s+"
+    r"(?:(?:n|s|e|w|north|south|east|west)\.?\s+)?"
+    rf"(?:(?!(?:{_NOT_IN_A_NAME})\b)[\w'’.-]+\s+){{0,4}}?"
+    rf"(?:{_SUFFIXES})\b\.?",
+    re.IGNORECASE,
+)
+# "12 Avenue C", "350 Avenue of the Americas", "5 Broadway".
+_NAMED_AVENUE = re.compile(
+    rf"(?<![\w-]){_HOUSE_NUMBER}\s+(?:avenue|ave)\.?\s+(?:[a-z]\b|of\s+the\s+americas\b)",
+    re.IGNORECASE,
+)
+# New York City ZIP codes.
+_ZIP = re.compile(r"(?<![\w-])1(?:0[0-4]|1[0-6])\d{2}(?:-\d{4})?(?![\w-])")
+_APARTMENT = re.compile(
+    r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl)\.?\s*(?:no\.?\s*|number\s*)?"
+    r"#?\s*(?:\d[\w-]{0,5}|[a-z]\d{0,3})(?!\w)"
+    r"|(?<!\w)#\s?\d{1,4}[a-z]?(?!\w)"
+    r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def redact_comment(text: str) -> str:
+    """The comment with every personal detail replaced by a placeholder."""
+    text = _EMAIL.sub(EMAIL, text)
+    text = _SPELLED_EMAIL.sub(EMAIL, text)
+    text = _remove_phone_numbers(text)
+    text = _NAMED_AVENUE.sub(ADDRESS, text)
+    text = _STREET_ADDRESS.sub(ADDRESS, text)
+    text = _ZIP.sub(ADDRESS, text)
+    return _APARTMENT.sub(APARTMENT, text)
+
+
+def _remove_phone_numbers(text: str) -> str:
+    matches = list(
+        phonenumbers.PhoneNumberMatcher(
+            text, "US", leniency=phonenumbers.Leniency.POSSIBLE
+        )
+    )
+    # From the end, so earlier positions stay valid.
+    for match in reversed(matches):
+        text = text[: match.start] + PHONE + text[match.end :]
+    text = _VANITY_NUMBER.sub(PHONE, text)
+    text = _LONG_NUMBER.sub(PHONE, text)
+    return _LOCAL_NUMBER.sub(PHONE, text)

@@ -1,0 +1,325 @@
+"""Publishing a month of survey results as open data: one entry point."""
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from surveys.models import Release
+from surveys.publication import dictionary
+from surveys.publication.comments import queue_missing_reviews
+from surveys.publication.generalisation import generalise
+from surveys.publication.rows import (
+    answer_columns,
+    funnel_sql,
+    groups_sql,
+    month_bounds,
+    rows_sql,
+)
+from surveys.publication.suppression import Table, suppress_linked
+from surveys.publication.writers import JsonRows, new_file, write_csv
+
+logger = logging.getLogger(__name__)
+
+DEMO_LABEL = (
+    "DEMO: simulated answers made up to show the publication; not real residents."
+)
+SATISFACTION_COLUMNS = ["0", "25", "50", "75", "100", "none"]
+FUNNEL_MEASURES = ["sent", "delivered", "bounced", "answered"]
+
+
+class PublicationError(Exception):
+    """The month cannot be published (yet)."""
+
+
+def publish_month(
+    *,
+    month: date,
+    is_demo: bool = False,
+    correction_note: str = "",
+    published_by=None,
+    min_group_size: int | None = None,
+) -> tuple[Release, bool]:
+    """Publish `month` once; returns the release and whether it is new.
+
+    A month already published is returned unchanged, unless `correction_note` is
+    given: then a new release with the next number is published, pointing at the
+    latest one. A demo release includes simulated answers and is numbered apart;
+    a real one never includes them.
+    """
+    month = month.replace(day=1)
+    start, end = month_bounds(month)
+    if start > timezone.now():
+        raise PublicationError(f"{month:%Y-%m} has not begun.")
+    if end > timezone.now() and not is_demo:
+        raise PublicationError(f"{month:%Y-%m} is not over yet.")
+    latest = (
+        Release.objects.filter(month=month, is_demo=is_demo).order_by("-number").first()
+    )
+    if latest is not None and not correction_note:
+        logger.info("release %s already published; nothing changed", latest.pk)
+        return latest, False
+    if latest is None and correction_note:
+        raise PublicationError(f"{month:%Y-%m} has no release to correct.")
+
+    k = min_group_size or settings.OPEN_DATA_MIN_GROUP_SIZE
+    release = Release(
+        month=month,
+        number=(latest.number + 1) if latest else 1,
+        is_demo=is_demo,
+        corrects=latest,
+        note=correction_note,
+        min_group_size=k,
+        published_by=published_by,
+        published_at=timezone.now(),
+    )
+    queue_missing_reviews(submitted_from=start, submitted_to=end)
+    paths = _write_files(release, start=start, end=end)
+    try:
+        with transaction.atomic():
+            release.save()
+    except IntegrityError:
+        # Another run published this number first: its files stay, ours go.
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise PublicationError(
+            f"{release.slug} was published at the same time; try again."
+        ) from None
+    logger.info(
+        "published release %s (%s): %s rows, %s generalised, %s withheld",
+        release.pk,
+        release.slug,
+        release.rows_published,
+        release.rows_generalised,
+        release.rows_withheld,
+    )
+    return release, True
+
+
+def _write_files(release: Release, *, start, end) -> list[Path]:
+    root = Path(settings.OPEN_DATA_DIR)
+    folder = root / f"{release.month:%Y-%m}"
+    include_simulated = release.is_demo
+    k = release.min_group_size
+    columns = answer_columns(start=start, end=end)
+
+    with connection.cursor() as cursor:
+        cursor.execute(groups_sql(include_simulated=include_simulated), [start, end])
+        counts = {tuple(row[:-1]): row[-1] for row in cursor.fetchall()}
+        cursor.execute(funnel_sql(include_simulated=include_simulated), [start, end])
+        funnel = cursor.fetchall()
+    generalisation = generalise(counts, k=k)
+    published = generalisation.published
+
+    header = [
+        *(name for name, _, _ in dictionary.ROW_COLUMNS),
+        *(column.name for column in columns),
+        dictionary.COMMENT_COLUMN[0],
+    ]
+    by_outcome: Counter[tuple[str, str]] = Counter()
+    by_satisfaction: Counter[tuple[str, str]] = Counter()
+    tally = {"rows": 0, "comments": 0}
+    month_label = f"{release.month:%Y-%m}"
+
+    def published_rows(cursor) -> Iterator[list[Any]]:
+        for row in cursor:
+            label = published.get(tuple(row[:8]))
+            if label is None:
+                continue
+            satisfaction = row[9]
+            comment = row[-1] or ""
+            by_outcome[(label[0], label[5] or "unknown")] += 1
+            by_satisfaction[
+                (label[0], "none" if satisfaction is None else str(satisfaction))
+            ] += 1
+            tally["rows"] += 1
+            tally["comments"] += bool(comment)
+            yield [
+                release.slug,
+                month_label,
+                *label,
+                row[8],
+                satisfaction,
+                row[10],
+                *(value or "" for value in row[11:-1]),
+                comment,
+            ]
+
+    rows_name = f"survey-results-{release.slug}.csv"
+    json_name = f"survey-results-{release.slug}.json"
+    tables_name = f"survey-tables-{release.slug}.csv"
+    column_dictionary = [
+        *dictionary.ROW_COLUMNS,
+        *(dictionary.answer_column(c.key, c.kind, c.prompt) for c in columns),
+        dictionary.COMMENT_COLUMN,
+    ]
+    written: list[Path] = []
+    try:
+        # One pass over the query writes the rows to the CSV and the JSON; the
+        # JSON's counts and tables follow its rows.
+        with (
+            new_file(folder / rows_name) as rows_file,
+            new_file(folder / json_name) as json_file,
+        ):
+            written += [rows_file.path, json_file.path]
+            json_rows = JsonRows(
+                json_file,
+                head={
+                    "release": _release_json(release),
+                    "columns": [
+                        {"name": name, "type": kind, "description": str(meaning)}
+                        for name, kind, meaning in column_dictionary
+                    ],
+                },
+            )
+
+            def also_as_json(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+                for row in rows:
+                    json_rows.add(row)
+                    yield row
+
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(
+                    rows_sql(columns=columns, include_simulated=include_simulated),
+                    [start, end],
+                )
+                write_csv(rows_file, header, also_as_json(published_rows(cursor)))
+
+            tables = _tables(funnel, by_outcome, by_satisfaction, k=k)
+            release.rows_published = tally["rows"]
+            release.rows_generalised = generalisation.rows_generalised
+            release.rows_withheld = generalisation.rows_withheld
+            release.comments_published = tally["comments"]
+            release.cells_suppressed = sum(len(table.suppressed) for table in tables)
+            release.summary = {"tables": [_table_json(table) for table in tables]}
+            json_rows.close(
+                tail={
+                    "counts": _counts_json(release),
+                    "tables": release.summary["tables"],
+                }
+            )
+
+        with new_file(folder / tables_name) as tables_file:
+            written.append(tables_file.path)
+            write_csv(
+                tables_file,
+                [
+                    "release",
+                    "table",
+                    "row_dimension",
+                    "row",
+                    "column_dimension",
+                    "column",
+                    "count",
+                    "suppressed",
+                ],
+                (
+                    [
+                        release.slug,
+                        table.name,
+                        table.row_dimension,
+                        row,
+                        table.column_dimension,
+                        column,
+                        value,
+                        value is None,
+                    ]
+                    for table in tables
+                    for row, column, value in table.records()
+                ),
+            )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+    release.files = {
+        "rows_csv": {"name": rows_name, **rows_file.record(root)},
+        "tables_csv": {"name": tables_name, **tables_file.record(root)},
+        "json": {"name": json_name, **json_file.record(root)},
+    }
+    return written
+
+
+def _tables(funnel, by_outcome, by_satisfaction, *, k: int) -> list[Table]:
+    agencies = sorted({row[0] for row in funnel})
+    channels = sorted({row[1] for row in funnel})
+    tables = [
+        Table(
+            f"funnel_{measure}",
+            "agency",
+            "channel",
+            agencies,
+            channels,
+            {(row[0], row[1]): int(row[2 + index] or 0) for row in funnel},
+        )
+        for index, measure in enumerate(FUNNEL_MEASURES)
+    ]
+    response_agencies = sorted({agency for agency, _ in by_outcome})
+    tables.append(
+        Table(
+            "responses_by_outcome",
+            "agency",
+            "outcome",
+            response_agencies,
+            sorted({outcome for _, outcome in by_outcome}),
+            dict(by_outcome),
+            linked_by="responses",
+        )
+    )
+    tables.append(
+        Table(
+            "responses_by_satisfaction",
+            "agency",
+            "satisfaction_score",
+            response_agencies,
+            SATISFACTION_COLUMNS,
+            dict(by_satisfaction),
+            linked_by="responses",
+        )
+    )
+    suppress_linked(tables, k=k)
+    return tables
+
+
+def _table_json(table: Table) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "row_dimension": table.row_dimension,
+        "column_dimension": table.column_dimension,
+        "rows": [*table.rows, "Total"],
+        "columns": [*table.columns, "Total"],
+        # None where a count is suppressed.
+        "counts": table.published(),
+    }
+
+
+def _release_json(release: Release) -> dict[str, Any]:
+    return {
+        "id": release.slug,
+        "month": f"{release.month:%Y-%m}",
+        "number": release.number,
+        "kind": release.kind,
+        "is_demo": release.is_demo,
+        "label": DEMO_LABEL if release.is_demo else "",
+        "corrects": release.corrects.slug if release.corrects else None,
+        "note": release.note,
+        "published_on": f"{timezone.localtime(release.published_at):%Y-%m-%d}",
+        "min_group_size": release.min_group_size,
+    }
+
+
+def _counts_json(release: Release) -> dict[str, Any]:
+    return {
+        "rows_published": release.rows_published,
+        "rows_generalised": release.rows_generalised,
+        "rows_withheld": release.rows_withheld,
+        "comments_published": release.comments_published,
+        "cells_suppressed": release.cells_suppressed,
+    }

@@ -1,0 +1,187 @@
+"""Public open-data pages: no login, no personal data, no JavaScript.
+
+The files are served as they were written (FileResponse streams them), so what
+a visitor downloads is byte for byte what the release's sha256 describes.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from surveys.models import Release
+from surveys.publication import dictionary
+from surveys.publication.services import DEMO_LABEL, FUNNEL_MEASURES
+from surveys.publication.suppression import TOTAL
+
+FILE_KINDS = {
+    "results.csv": ("rows_csv", "text/csv; charset=utf-8"),
+    "tables.csv": ("tables_csv", "text/csv; charset=utf-8"),
+    "results.json": ("json", "application/json"),
+}
+
+
+def _release(slug: str) -> Release:
+    for release in Release.objects.select_related("corrects"):
+        if release.slug == slug:
+            return release
+    raise Http404("No such release.")
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    releases = list(Release.objects.select_related("corrects"))
+    featured = next((r for r in releases if not r.is_demo), None) or (
+        releases[0] if releases else None
+    )
+    return render(
+        request,
+        "opendata/index.html",
+        {
+            "releases": releases,
+            "featured": featured,
+            "charts": _charts(featured) if featured else [],
+            "demo_label": DEMO_LABEL,
+        },
+    )
+
+
+@require_safe
+def data_dictionary(request: HttpRequest) -> HttpResponse:
+    latest = Release.objects.filter(is_demo=False).first() or Release.objects.first()
+    return render(
+        request,
+        "opendata/dictionary.html",
+        {
+            "row_columns": dictionary.ROW_COLUMNS,
+            "answer_columns": dictionary.default_answer_columns(),
+            "comment_column": dictionary.COMMENT_COLUMN,
+            "tables": dictionary.TABLES,
+            "k": latest.min_group_size if latest else settings.OPEN_DATA_MIN_GROUP_SIZE,
+        },
+    )
+
+
+@require_safe
+def download(request: HttpRequest, slug: str, kind: str) -> FileResponse:
+    release = _release(slug)
+    key, content_type = FILE_KINDS[kind]
+    item = release.files[key]
+    path = Path(settings.OPEN_DATA_DIR) / item["path"]
+    if not path.is_file():
+        raise Http404("File missing.")
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        content_type=content_type,
+        as_attachment=kind.endswith(".csv"),
+        filename=item["name"],
+    )
+    # Published files never change: caches may keep them.
+    response["Cache-Control"] = "public, max-age=86400, immutable"
+    response["ETag"] = f'"{item["sha256"]}"'
+    return response
+
+
+@require_safe
+def release_list(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "releases": [
+                {
+                    "id": release.slug,
+                    "month": f"{release.month:%Y-%m}",
+                    "number": release.number,
+                    "kind": release.kind,
+                    "is_demo": release.is_demo,
+                    "label": DEMO_LABEL if release.is_demo else "",
+                    "corrects": release.corrects.slug if release.corrects else None,
+                    "note": release.note,
+                    "json": request.build_absolute_uri(
+                        f"/open-data/{release.slug}/results.json"
+                    ),
+                    "files": {
+                        key: {"name": item["name"], "sha256": item["sha256"]}
+                        for key, item in release.files.items()
+                    },
+                }
+                for release in Release.objects.select_related("corrects")
+            ]
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _grand_total(table: dict[str, Any]) -> int | None:
+    return table["counts"][-1][-1]
+
+
+def _bars(pairs: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
+    largest = max((value for _, value in pairs if value), default=0) or 1
+    return [
+        {
+            "label": label,
+            "value": value,
+            # Per cent of the chart's width, at most the 70 right of the labels.
+            "length": round(70 * value / largest, 1) if value else 0,
+            "y": index * 28,
+        }
+        for index, (label, value) in enumerate(pairs)
+    ]
+
+
+def _charts(release: Release) -> list[dict[str, Any]]:
+    tables = {table["name"]: table for table in release.summary.get("tables", [])}
+    charts = []
+    if all(f"funnel_{measure}" in tables for measure in FUNNEL_MEASURES):
+        charts.append(
+            {
+                "id": "funnel",
+                "title": "Surveys sent, delivered, bounced and answered",
+                "bars": _bars(
+                    [
+                        (measure, _grand_total(tables[f"funnel_{measure}"]))
+                        for measure in FUNNEL_MEASURES
+                    ]
+                ),
+            }
+        )
+    outcome = tables.get("responses_by_outcome")
+    if outcome:
+        charts.append(
+            {
+                "id": "agencies",
+                "title": "Published responses by agency",
+                "bars": _bars(
+                    [
+                        (agency, line[-1])
+                        for agency, line in zip(
+                            outcome["rows"], outcome["counts"], strict=True
+                        )
+                        if agency != TOTAL
+                    ]
+                ),
+            }
+        )
+    satisfaction = tables.get("responses_by_satisfaction")
+    if satisfaction:
+        charts.append(
+            {
+                "id": "satisfaction",
+                "title": "Satisfaction score (0 strongly disagree, 100 strongly agree)",
+                "bars": _bars(
+                    list(
+                        zip(
+                            satisfaction["columns"][:-1],
+                            satisfaction["counts"][-1][:-1],
+                            strict=True,
+                        )
+                    )
+                ),
+            }
+        )
+    for chart in charts:
+        chart["height"] = max(28, 28 * len(chart["bars"]))
+    return charts
