@@ -6,6 +6,8 @@ The database decides, never the broker:
    to sending, stamping `claimed_at` and counting the attempt. Zero rows updated
    means another delivery of the task, a retry or the dispatcher got there first:
    the task logs it and returns. A task delivered twice therefore sends once.
+   `send_messages` claims a batch's due messages the same way, in one
+   UPDATE ... RETURNING that gives each claimed row with its own stamp.
 2. Re-check. Between scheduling and sending the resident may have answered, opted
    out, withdrawn consent or had their details purged, or the link may have
    expired: the message is cancelled instead.
@@ -14,6 +16,8 @@ The database decides, never the broker:
 4. Record. The provider's id, the text (survey token masked) and the outcome are
    written with an UPDATE that only matches our own claim (status sending and
    our `claimed_at`), so a late worker can never overwrite a settled message.
+   A batch records its sends together, in one statement matching each row on
+   its own claim, at least every RECORD_EVERY_SECONDS and whenever it stops.
 
 Errors: a permanent one (invalid address, opted out) fails the message and its
 invitation for staff to see, and Twilio's "replied STOP" opts the number out; a
@@ -21,7 +25,8 @@ transient one puts the message back to scheduled at the retry time the task
 passes in (its retry policy), or fails it when retries are used up.
 
 The lease. A worker killed between the claim and the record leaves the row in
-sending. A live worker never holds a claim longer than the task's hard time limit
+sending (for a batch: every claim not yet recorded, sent or not yet tried). A
+live worker never holds a claim longer than the task's hard time limit
 (surveys.tasks.SEND_TIME_LIMIT), so a claim older than SURVEY_SEND_LEASE_SECONDS
 belongs to a dead worker. `reconcile_stale_claims` (run by the dispatcher) asks the
 backend whether the reference was sent:
