@@ -68,6 +68,7 @@ def clear_caches() -> None:
     """For tests, whose databases are rolled back under the caches."""
     _description_version.cache_clear()
     _first_question_prompt.cache_clear()
+    _render_email_shape.cache_clear()
 
 
 class _NotLookedUp(enum.Enum):
@@ -144,40 +145,35 @@ def compose_email(
     invitation = message.invitation
     is_reminder = message.purpose == Message.Purpose.REMINDER
     language = invitation.language
+    number = request_number(invitation)
     with translation.override(language):
         told = agency_text(invitation, told_version_id=told_version_id)
-        context = {
-            "is_reminder": is_reminder,
-            "language": language,
-            "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
-            "request_number": request_number(invitation),
-            "agency_text": told,
-            "agency_text_direction": (
-                "rtl" if told and told.language in RTL_LANGUAGES else "ltr"
-            ),
-            "published_resolution": (
+        shape = _EmailShape(
+            language=language,
+            is_reminder=is_reminder,
+            agency_text=told,
+            published_resolution=(
                 "" if told else invitation.service_request.resolution_text
             ),
-            "question": first_question_prompt(invitation),
-            "ratings": [
-                {
-                    "label": point.label,
-                    "url": survey_url(invitation, answer=point.value),
-                }
-                for point in AGREEMENT
-            ],
-            "survey_url": survey_url(invitation),
-            "unsubscribe_url": unsubscribe_url(invitation),
-            "expires_on": _expiry_date(invitation),
-        }
-        number = request_number(invitation)
+            question=first_question_prompt(invitation),
+            expires_on=_expiry_date(invitation),
+            site_url=settings.SITE_URL,
+        )
         subject = (
             _("Reminder: how did we do with your 311 request %(number)s?")
             if is_reminder
             else _("Your 311 request %(number)s was closed: how did we do?")
         ) % {"number": number}
-        text = render_to_string("surveys/email/message.txt", context)
-        html = render_to_string("surveys/email/message.html", context)
+        if shape.holds_stand_in():
+            # Text that holds a stand-in would be rewritten: render this one whole.
+            text, html = _render_email(shape, number=number, token=invitation.token)
+        else:
+            text, html = (
+                part.replace(_STAND_IN_NUMBER, number).replace(
+                    _STAND_IN_TOKEN, invitation.token
+                )
+                for part in _render_email_shape(shape)
+            )
 
     email = EmailMultiAlternatives(
         subject=subject,
@@ -199,6 +195,76 @@ def compose_email(
     email.tags = [f"survey-{message.purpose}"]
     email.metadata = {"message": str(message.pk)}
     return Email(message=email, subject=subject, text=text)
+
+
+@dataclass(frozen=True)
+class _EmailShape:
+    """Everything an email's text and HTML depend on but the request number and
+    the resident's token."""
+
+    language: str
+    is_reminder: bool
+    agency_text: ResidentText | None
+    published_resolution: str
+    question: str
+    expires_on: str
+    site_url: str
+
+    def holds_stand_in(self) -> bool:
+        texts = (
+            self.agency_text.text if self.agency_text else "",
+            self.published_resolution,
+            self.question,
+            self.expires_on,
+            self.site_url,
+        )
+        return any(
+            stand_in in text
+            for text in texts
+            for stand_in in (_STAND_IN_NUMBER, _STAND_IN_TOKEN)
+        )
+
+
+# Emails of one shape differ only in the request number and the token, so each
+# shape is rendered once with these stand-ins (private-use characters, which no
+# template, catalogue or URL holds) and each email replaces them: rendering the
+# two templates cost more than the rest of a send.
+_STAND_IN_NUMBER = "\ue000"
+_STAND_IN_TOKEN = "\ue001"  # noqa: S105 (a stand-in, not a secret)
+
+
+@lru_cache(maxsize=256)
+def _render_email_shape(shape: _EmailShape) -> tuple[str, str]:
+    return _render_email(shape, number=_STAND_IN_NUMBER, token=_STAND_IN_TOKEN)
+
+
+def _render_email(shape: _EmailShape, *, number: str, token: str) -> tuple[str, str]:
+    language, told = shape.language, shape.agency_text
+    linked = Invitation(token=token)
+    context = {
+        "is_reminder": shape.is_reminder,
+        "language": language,
+        "direction": "rtl" if language in RTL_LANGUAGES else "ltr",
+        "request_number": number,
+        "agency_text": told,
+        "agency_text_direction": (
+            "rtl" if told and told.language in RTL_LANGUAGES else "ltr"
+        ),
+        "published_resolution": shape.published_resolution,
+        "question": shape.question,
+        "ratings": [
+            {"label": point.label, "url": survey_url(linked, answer=point.value)}
+            for point in AGREEMENT
+        ],
+        "survey_url": survey_url(linked),
+        "unsubscribe_url": unsubscribe_url(linked),
+        "expires_on": shape.expires_on,
+    }
+    with translation.override(language):
+        return (
+            render_to_string("surveys/email/message.txt", context),
+            render_to_string("surveys/email/message.html", context),
+        )
 
 
 def _expiry_date(invitation: Invitation) -> str:

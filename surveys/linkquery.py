@@ -175,12 +175,13 @@ def _instance(part: _Part, row: tuple, connection) -> models.Model | None:
     return part.model.from_db(connection.alias, part.attnames, values)
 
 
-def _cursor(connection):
+def preparing_cursor(connection):
     """A cursor that lets PostgreSQL keep the statement's plan, where allowed.
 
     Django's cursors bind parameters on the client, so PostgreSQL plans the
     statement afresh every time, which costs more than running it. With psycopg
-    3, this one statement goes through a server-binding cursor, which psycopg
+    3, hot hand-written statements (this one, and the sender's in
+    surveys.sending) go through a server-binding cursor, which psycopg
     prepares once it has run `prepare_threshold` times on a connection (the
     DATABASE_PREPARE_THRESHOLD setting; off by default, as in Django, because
     transaction-pooling proxies may not support prepared statements). It is
@@ -209,7 +210,7 @@ def find_invitation_row(token: str) -> Invitation | None:
     """
     connection = connections["default"]
     statement = _statement(connection.vendor)
-    with _cursor(connection) as cursor:
+    with preparing_cursor(connection) as cursor:
         cursor.execute(statement.sql, [token])
         row = cursor.fetchone()
     if row is None:

@@ -6,6 +6,8 @@ The database decides, never the broker:
    to sending, stamping `claimed_at` and counting the attempt. Zero rows updated
    means another delivery of the task, a retry or the dispatcher got there first:
    the task logs it and returns. A task delivered twice therefore sends once.
+   `send_messages` claims a batch's due messages the same way, in one
+   UPDATE ... RETURNING that gives each claimed row with its own stamp.
 2. Re-check. Between scheduling and sending the resident may have answered, opted
    out, withdrawn consent or had their details purged, or the link may have
    expired: the message is cancelled instead.
@@ -14,6 +16,8 @@ The database decides, never the broker:
 4. Record. The provider's id, the text (survey token masked) and the outcome are
    written with an UPDATE that only matches our own claim (status sending and
    our `claimed_at`), so a late worker can never overwrite a settled message.
+   A batch records its sends together, in one statement matching each row on
+   its own claim, at least every RECORD_EVERY_SECONDS and whenever it stops.
 
 Errors: a permanent one (invalid address, opted out) fails the message and its
 invitation for staff to see, and Twilio's "replied STOP" opts the number out; a
@@ -21,7 +25,8 @@ transient one puts the message back to scheduled at the retry time the task
 passes in (its retry policy), or fails it when retries are used up.
 
 The lease. A worker killed between the claim and the record leaves the row in
-sending. A live worker never holds a claim longer than the task's hard time limit
+sending (for a batch: every claim not yet recorded, sent or not yet tried). A
+live worker never holds a claim longer than the task's hard time limit
 (surveys.tasks.SEND_TIME_LIMIT), so a claim older than SURVEY_SEND_LEASE_SECONDS
 belongs to a dead worker. `reconcile_stale_claims` (run by the dispatcher) asks the
 backend whether the reference was sent:
@@ -38,14 +43,18 @@ second copy. The file and memory backends keep what they sent and can always
 answer, which is what the worker tests and the benchmark rely on.
 """
 
+import collections
 import enum
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -56,6 +65,7 @@ from surveys.delivery import (
     PermanentSendError,
     TransientSendError,
 )
+from surveys.linkquery import preparing_cursor
 from surveys.models import Channel, Invitation, Message, OptOut
 from surveys.scheduling import next_sms_time
 
@@ -139,7 +149,32 @@ def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outco
         return Outcome.NOT_CLAIMED
 
     message = _with_what_sending_needs(Message.objects.filter(pk=message_id)).get()
+    return _send_claimed(
+        claim, message, now=now, retry_in=retry_in, record=_record_sent
+    )
 
+
+class _Record(Protocol):
+    def __call__(
+        self,
+        claim: _Claim,
+        message: Message,
+        provider_id: str,
+        *,
+        subject: str,
+        body: str,
+    ) -> None: ...
+
+
+def _send_claimed(
+    claim: _Claim,
+    message: Message,
+    *,
+    now: datetime,
+    retry_in: timedelta | None,
+    record: _Record,
+) -> Outcome:
+    """Re-check, send and record a message this worker holds the claim of."""
     reason, skip_reason = _reason_not_to_send(message, now=now)
     if reason:
         _cancel(claim, message, reason, skip_reason=skip_reason)
@@ -150,7 +185,7 @@ def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outco
     except Exception:
         # Nothing was sent: fail it where staff can see it rather than leave the
         # claim for the lease to settle.
-        logger.exception("Message %s could not be composed", message_id)
+        logger.exception("Message %s could not be composed", message.pk)
         return _fail(claim, message, "Could not compose the message", opted_out=False)
     try:
         provider_id = send()
@@ -172,8 +207,224 @@ def send_message(*, message_id: int, retry_in: timedelta | None = None) -> Outco
             raise
         return outcome
 
-    _record_sent(claim, message, provider_id, subject=subject, body=body)
+    record(claim, message, provider_id, subject=subject, body=body)
     return Outcome.SENT
+
+
+# --- Batches ---------------------------------------------------------------------
+
+# During a batch, sends already made are recorded at least this often, so that a
+# worker killed while a slow provider answers leaves few sends for the lease.
+RECORD_EVERY_SECONDS = 1.0
+
+
+@dataclass
+class BatchOutcome:
+    # How many messages ended how (Outcome values).
+    outcomes: collections.Counter = field(default_factory=collections.Counter)
+    # Rescheduled after a transient error: each goes on with its own retries.
+    retry: list[int] = field(default_factory=list)
+    # Not tried within the time budget: released unclaimed, for another task.
+    left: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    claim: _Claim
+    message: Message
+    provider_id: str
+    subject: str
+    body: str
+
+
+def send_messages(
+    *,
+    message_ids: list[int],
+    retry_in: timedelta | None,
+    time_budget: float | None = None,
+) -> BatchOutcome:
+    """Send several messages, each exactly as `send_message` would, in fewer
+    statements: one claims all that are due and unclaimed (each row keeps its own
+    claim stamp), one reads them with what sending needs, and the sends are
+    recorded together, each only where its claim still holds.
+
+    A worker killed mid-batch leaves the claimed messages in sending, as a worker
+    killed mid-send does one: the lease settles each by asking the backend (a
+    message whose send returned but whose record did not land is found sent).
+    Messages not yet tried after `time_budget` seconds are released and listed in
+    `left`.
+    """
+    started = time.monotonic()
+    result = BatchOutcome()
+    if not message_ids:
+        return result
+    if connections["default"].vendor != "postgresql":
+        # The claim and the record below are PostgreSQL statements.
+        for position, message_id in enumerate(message_ids):
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                result.left = message_ids[position:]
+                break
+            try:
+                outcome = send_message(message_id=message_id, retry_in=retry_in)
+            except TransientSendError:
+                outcome = Outcome.RETRY
+                result.retry.append(message_id)
+            result.outcomes[outcome.value] += 1
+        return result
+
+    now = timezone.now()
+    claimed = _claim_many(message_ids, now)
+    unclaimed = [pk for pk in message_ids if pk not in claimed]
+    if unclaimed:
+        result.outcomes[Outcome.NOT_CLAIMED.value] += len(unclaimed)
+        logger.info("Messages %s not claimed", unclaimed)
+    messages = list(
+        _with_what_sending_needs(Message.objects.filter(pk__in=claimed)).order_by("pk")
+    )
+
+    unrecorded: list[_Sent] = []
+    recorded_at = time.monotonic()
+
+    def record(
+        claim: _Claim, message: Message, provider_id: str, *, subject: str, body: str
+    ) -> None:
+        unrecorded.append(_Sent(claim, message, provider_id, subject, body))
+
+    try:
+        for position, message in enumerate(messages):
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                result.left = _release(messages[position:], now)
+                break
+            try:
+                outcome = _send_claimed(
+                    _Claim(message.pk, claimed[message.pk]),
+                    message,
+                    now=now,
+                    retry_in=retry_in,
+                    record=record,
+                )
+            except TransientSendError:
+                outcome = Outcome.RETRY
+                result.retry.append(message.pk)
+            result.outcomes[outcome.value] += 1
+            if unrecorded and time.monotonic() - recorded_at > RECORD_EVERY_SECONDS:
+                _record_sent_many(unrecorded)
+                unrecorded.clear()
+                recorded_at = time.monotonic()
+    finally:
+        # Also when something unexpected stops the batch: what was sent is
+        # recorded now rather than left to the lease.
+        if unrecorded:
+            _record_sent_many(unrecorded)
+    return result
+
+
+def _message_table() -> str:
+    return connections["default"].ops.quote_name(Message._meta.db_table)
+
+
+@cache
+def _claim_many_sql() -> str:
+    return (
+        f"UPDATE {_message_table()} SET status = %s, claimed_at = %s, "
+        "attempts = attempts + 1, updated_at = %s "
+        "WHERE id = ANY(%s::bigint[]) AND status = %s AND send_after <= %s "
+        "RETURNING id, claimed_at"
+    )
+
+
+def _claim_many(message_ids: list[int], now: datetime) -> dict[int, datetime]:
+    """Claim the due, unclaimed messages among these: {id: claim stamp}."""
+    connection = connections["default"]
+    with preparing_cursor(connection) as cursor:
+        cursor.execute(
+            _claim_many_sql(),
+            [
+                Message.Status.SENDING,
+                now,
+                now,
+                message_ids,
+                Message.Status.SCHEDULED,
+                now,
+            ],
+        )
+        return dict(cursor.fetchall())
+
+
+@cache
+def _record_sent_many_sql() -> str:
+    invitation_table = connections["default"].ops.quote_name(Invitation._meta.db_table)
+    # Each row is written only while its claim holds; the invitations of the
+    # invitation messages written become sent in the same statement.
+    return (
+        "WITH sent (id, claimed_at, provider_message_id, subject, body) AS ("
+        "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], "
+        "%s::text[], %s::text[])), "
+        f"recorded AS (UPDATE {_message_table()} m SET status = %s, "
+        "provider_message_id = sent.provider_message_id, subject = sent.subject, "
+        "body = sent.body, error = '', sent_at = %s, updated_at = %s FROM sent "
+        "WHERE m.id = sent.id AND m.status = %s AND m.claimed_at = sent.claimed_at "
+        "RETURNING m.id, m.invitation_id, m.purpose), "
+        f"invited AS (UPDATE {invitation_table} i SET status = %s, sent_at = %s, "
+        "expires_at = %s FROM recorded WHERE i.id = recorded.invitation_id "
+        "AND recorded.purpose = %s AND i.status = %s) "
+        "SELECT id FROM recorded"
+    )
+
+
+def _record_sent_many(sent: list[_Sent]) -> None:
+    now = timezone.now()
+    connection = connections["default"]
+    with preparing_cursor(connection) as cursor:
+        cursor.execute(
+            _record_sent_many_sql(),
+            [
+                [item.claim.message_id for item in sent],
+                [item.claim.claimed_at for item in sent],
+                [item.provider_id for item in sent],
+                [item.subject for item in sent],
+                [item.body for item in sent],
+                Message.Status.SENT,
+                now,
+                now,
+                Message.Status.SENDING,
+                Invitation.Status.SENT,
+                now,
+                now + timedelta(days=settings.SURVEY_LINK_DAYS),
+                Message.Purpose.INVITATION,
+                Invitation.Status.SCHEDULED,
+            ],
+        )
+        recorded = {row[0] for row in cursor.fetchall()}
+    for item in sent:
+        if item.claim.message_id not in recorded:
+            # Only possible if this worker outlived its lease and the claim was
+            # settled.
+            logger.warning(
+                "Message %s was settled by someone else", item.claim.message_id
+            )
+            continue
+        logger.info(
+            "Message %s (%s, %s) sent as %s",
+            item.message.pk,
+            item.message.purpose,
+            item.message.invitation.channel,
+            item.provider_id,
+        )
+
+
+def _release(messages: list[Message], now: datetime) -> list[int]:
+    """Give back claims never acted on, for another task to take."""
+    ids = [message.pk for message in messages]
+    Message.objects.filter(
+        pk__in=ids, status=Message.Status.SENDING, claimed_at=now
+    ).update(
+        status=Message.Status.SCHEDULED,
+        claimed_at=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
+    return ids
 
 
 # Not a skip reason: the invitation expires unsent.

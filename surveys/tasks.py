@@ -2,7 +2,6 @@
 surveys.sending and surveys.publication."""
 
 import logging
-import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -75,38 +74,34 @@ def send_message(self, message_id: int) -> str:
 def send_messages(self, message_ids: list[int]) -> dict[str, int]:
     """Send several messages, each exactly as `send_message` would.
 
-    Each message is claimed on its own, so a batch delivered twice, or one that
-    overlaps a single message's task, still sends every message once. A message
-    that meets a transient error goes on with its own `send_message` task, with
-    the same retry policy.
+    Each message is claimed for itself (surveys.sending.send_messages), so a batch
+    delivered twice, or one that overlaps a single message's task, still sends
+    every message once. A message that meets a transient error goes on with its
+    own `send_message` task, with the same retry policy.
     """
-    started = time.monotonic()
-    outcomes: dict[str, int] = {}
-    for position, message_id in enumerate(message_ids):
-        if time.monotonic() - started > BATCH_TIME_BUDGET:
-            rest = message_ids[position:]
-            logger.warning("Batch slow: %d messages go on in a new task", len(rest))
-            if not self.request.is_eager:
-                send_messages.apply_async((rest,), task_id=batch_task_id_for(rest))
-            break
-        try:
-            outcome = sending.send_message(
-                message_id=message_id, retry_in=timedelta(seconds=RETRY_DELAYS[0])
-            ).value
-        except TransientSendError:
-            # Rescheduled in the database; without a broker the dispatcher
-            # finds it there, as for send_message.
-            outcome = sending.Outcome.RETRY.value
-            if not self.request.is_eager:
-                send_message.apply_async(
-                    (message_id,),
-                    task_id=task_id_for(message_id),
-                    countdown=RETRY_DELAYS[0],
-                    # Its next retry waits RETRY_DELAYS[1], and so on.
-                    retries=1,
-                )
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    result = sending.send_messages(
+        message_ids=message_ids,
+        retry_in=timedelta(seconds=RETRY_DELAYS[0]),
+        time_budget=BATCH_TIME_BUDGET,
+    )
+    if not self.request.is_eager:
+        # Without a broker the dispatcher finds these in the database.
+        for message_id in result.retry:
+            send_message.apply_async(
+                (message_id,),
+                task_id=task_id_for(message_id),
+                countdown=RETRY_DELAYS[0],
+                # Its next retry waits RETRY_DELAYS[1], and so on.
+                retries=1,
+            )
+        if result.left:
+            logger.warning(
+                "Batch slow: %d messages go on in a new task", len(result.left)
+            )
+            send_messages.apply_async(
+                (result.left,), task_id=batch_task_id_for(result.left)
+            )
+    return dict(result.outcomes)
 
 
 @shared_task(ignore_result=True)

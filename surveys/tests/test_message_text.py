@@ -160,3 +160,44 @@ def test_the_email_offers_the_first_question_with_five_answers(settings):
         assert f"/s/{message.invitation.token}/?answer={value}" in html
     assert email.message.track_clicks is False
     assert '<html lang="fr" dir="ltr">' in html
+
+
+def test_two_residents_emails_of_the_same_wording_carry_their_own_number_and_links(
+    settings,
+):
+    first, second = (
+        message_for(make_request(), email=f"resident{n}@example.org", language="es")
+        for n in (1, 2)
+    )
+
+    emails = [compose_email(first), compose_email(second)]
+
+    for message, email, other in zip(
+        (first, second), emails, (second, first), strict=True
+    ):
+        html, _ = email.message.alternatives[0]
+        number, token = (
+            str(message.invitation.service_request_id),
+            message.invitation.token,
+        )
+        for part in (email.text, html):
+            assert f"{settings.SITE_URL}/s/{token}/?answer=agree" in part
+            assert f"{settings.SITE_URL}/u/{token}/" in part
+            assert number in part
+            assert other.invitation.token not in part
+            assert str(other.invitation.service_request_id) not in part
+        assert "\ue000" not in email.text + html
+        assert "\ue001" not in email.text + html
+
+
+def test_an_agency_text_holding_unusual_characters_is_sent_as_written():
+    request = make_request()
+    version = DescriptionVersion.objects.get(description=request.resolution_description)
+    version.text = "Crews cleared it \ue000 and \ue001 as written."
+    version.save()
+    message = message_for(request, email="resident@example.org")
+
+    email = compose_email(message)
+
+    assert "Crews cleared it \ue000 and \ue001 as written." in email.text
+    assert str(request.pk) in email.text

@@ -376,6 +376,84 @@ def test_the_dispatcher_queues_due_messages_in_batches(sms_outbox, monkeypatch):
     assert len(sms_outbox) == len(messages)
 
 
+def batch(messages: list[Message], **options) -> sending.BatchOutcome:
+    return sending.send_messages(
+        message_ids=[message.pk for message in messages],
+        retry_in=timedelta(minutes=1),
+        **options,
+    )
+
+
+class SettledMeanwhileBackend(MemoryBackend):
+    """While the first text goes out, the lease settles its claim elsewhere."""
+
+    def send(self, *, to: str, body: str, reference: str) -> str:
+        provider_id = super().send(to=to, body=body, reference=reference)
+        if len(self.outbox) == 1:
+            Message.objects.filter(pk=int(reference.rpartition("-")[2])).update(
+                status=Message.Status.UNKNOWN, claimed_at=timezone.now()
+            )
+        return provider_id
+
+
+def test_a_batch_records_a_send_only_where_its_claim_still_holds(settings, sms_outbox):
+    settings.SMS_BACKEND = "surveys.tests.test_sending.SettledMeanwhileBackend"
+    settled, fine = scheduled_message(phone=PHONE), scheduled_message(phone=PHONE2)
+
+    batch([settled, fine])
+
+    settled.refresh_from_db()
+    fine.refresh_from_db()
+    assert settled.status == Message.Status.UNKNOWN
+    assert settled.provider_message_id == ""
+    assert settled.invitation.status == Invitation.Status.SCHEDULED
+    assert fine.status == Message.Status.SENT
+    assert fine.provider_message_id == sms_outbox[1].provider_id
+    assert fine.body == sms_outbox[1].body.replace(fine.invitation.token, "[token]")
+    assert fine.invitation.status == Invitation.Status.SENT
+    assert fine.invitation.expires_at is not None
+
+
+class BrokenAfterOneBackend(MemoryBackend):
+    def send(self, *, to: str, body: str, reference: str) -> str:
+        if self.outbox:
+            raise RuntimeError("the process is going down")
+        return super().send(to=to, body=body, reference=reference)
+
+
+def test_a_batch_stopped_midway_records_its_sends_and_leaves_the_rest_to_the_lease(
+    settings, sms_outbox
+):
+    settings.SMS_BACKEND = "surveys.tests.test_sending.BrokenAfterOneBackend"
+    messages = [scheduled_message(phone=f"+1212555{n:04d}") for n in range(3)]
+
+    with pytest.raises(RuntimeError):
+        batch(messages)
+
+    statuses = [Message.objects.get(pk=m.pk).status for m in messages]
+    assert statuses == ["sent", "sending", "sending"]
+
+    settings.SMS_BACKEND = "surveys.sms.MemoryBackend"
+    later = timezone.now() + timedelta(seconds=settings.SURVEY_SEND_LEASE_SECONDS + 1)
+    assert sending.dispatch_due_messages(now=later).settled == 2
+    assert sorted(text.reference for text in sms_outbox) == sorted(
+        f"survey-message-{m.pk}" for m in messages
+    )
+
+
+def test_a_batch_out_of_time_gives_back_its_untried_claims(sms_outbox):
+    messages = [scheduled_message(phone=f"+1212555{n:04d}") for n in range(2)]
+
+    result = batch(messages, time_budget=0)
+
+    assert result.left == [m.pk for m in messages]
+    assert sms_outbox == []
+    for message in messages:
+        message.refresh_from_db()
+        assert (message.status, message.attempts) == (Message.Status.SCHEDULED, 0)
+    assert batch(messages).outcomes == {"sent": 2}
+
+
 def test_retries_end_with_a_failed_message(flaky):
     flaky.failures = 99
     message = scheduled_message(phone=PHONE)
