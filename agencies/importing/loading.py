@@ -277,12 +277,71 @@ if tuple(_STAGING_COLUMNS) != COLUMNS:
     raise ImportError("staging columns must follow parsing.COLUMNS")
 
 
+# The tables a first load fills row by row: the requests, and the notices of
+# what their residents were told, one per closed request.
+_BULK_LOADED_TABLES = ("agencies_servicerequest", "resolutions_resolutionnotice")
+
+
+class _DeferredIndexes:
+    """The secondary indexes and foreign keys of the bulk-loaded tables, dropped for
+    a large load and created again, from their own definitions, when it is done."""
+
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+        self._indexes: list[tuple[str, str]] = []
+        self._foreign_keys: list[tuple[str, str, str]] = []
+
+    def drop(self) -> None:
+        cursor = self._cursor
+        # A table with foreign-key checks still queued cannot be altered: run the
+        # checks of earlier writes in this transaction now rather than at commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = ANY(%s::regclass[])
+              AND NOT i.indisprimary AND NOT i.indisunique
+            """,
+            [list(_BULK_LOADED_TABLES)],
+        )
+        self._indexes = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f'
+            """,
+            [list(_BULK_LOADED_TABLES)],
+        )
+        self._foreign_keys = cursor.fetchall()
+        for table, name, _ in self._foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in self._indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+
+    def restore(self) -> None:
+        cursor = self._cursor
+        if self._indexes or self._foreign_keys:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in self._indexes:
+            cursor.execute(definition)
+        for table, name, definition in self._foreign_keys:
+            cursor.execute(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            )
+        self._indexes, self._foreign_keys = [], []
+
+
 class PostgresLoader:
     """Streams rows into a temporary table with COPY, then merges them in SQL.
 
     Python holds one row at a time, so memory stays flat whatever the file size.
     Must run inside a transaction: the temporary tables are dropped at commit.
     """
+
+    bulk_load_min_rows = 100_000
 
     def __init__(self, run: ImportRun) -> None:
         self.run = run
@@ -317,12 +376,8 @@ class PostgresLoader:
         cursor = self._cursor
         result = LoadResult()
 
-        cursor.execute(
-            """
-            CREATE TEMPORARY TABLE import_batch ON COMMIT DROP AS
-            SELECT DISTINCT ON (unique_key) * FROM import_staging ORDER BY unique_key, line
-            """
-        )
+        # The first row of a key stays; repeats are taken out where they are, since
+        # copying every row into a table of firsts cost more than finding repeats.
         cursor.execute(
             """
             SELECT line, unique_key FROM (
@@ -334,7 +389,18 @@ class PostgresLoader:
             """
         )
         result.duplicates = [(line, key) for line, key in cursor.fetchall()]
-        cursor.execute("ANALYZE import_batch")
+        if result.duplicates:
+            cursor.execute(
+                "DELETE FROM import_staging WHERE line = ANY(%s)",
+                [[line for line, _ in result.duplicates]],
+            )
+        cursor.execute("ALTER TABLE import_staging RENAME TO import_batch")
+        # Statistics only for the columns the merge joins and filters on: the long
+        # texts and raw values took most of the time of a full ANALYZE.
+        cursor.execute(
+            "ANALYZE import_batch (unique_key, status, agency_id, complaint_type_name,"
+            " resolution_text)"
+        )
 
         flag_columns = ", ".join(
             f"count(*) FILTER (WHERE quality_flags & {int(flag)} <> 0)" for flag in Flag
@@ -346,6 +412,9 @@ class PostgresLoader:
             if count
         }
 
+        # Before anything is written: an index cannot be dropped from a table with
+        # checks still pending in this transaction.
+        deferred = self._defer_indexes_for_bulk_load()
         self._ensure_agencies()
         cursor.execute(
             """
@@ -373,12 +442,40 @@ class PostgresLoader:
                 unique_key__in=RawSQL("SELECT unique_key FROM import_closures", ())
             )
         )
+        deferred.restore()
         # ON COMMIT DROP only fires when the outermost transaction commits; inside
         # a caller's transaction a second import would find the tables still there.
-        cursor.execute(
-            "DROP TABLE import_staging, import_batch, import_descriptions, import_closures"
-        )
+        cursor.execute("DROP TABLE import_batch, import_descriptions, import_closures")
         return result
+
+    def _defer_indexes_for_bulk_load(self) -> "_DeferredIndexes":
+        """Drop the requests' secondary indexes and foreign keys for a large load.
+
+        Built once over the loaded table, an index costs a fraction of a million
+        single-row insertions into it, and a foreign key added afterwards is checked
+        by one join instead of a trigger per row. Worth it only when the file brings
+        at least `bulk_load_min_rows` new requests and at least as many as the table
+        holds; the table is then locked against readers until the import commits.
+        """
+        deferred = _DeferredIndexes(self._cursor)
+        cursor = self._cursor
+        cursor.execute(
+            """
+            SELECT count(*) FROM import_batch b WHERE NOT EXISTS (
+                SELECT 1 FROM agencies_servicerequest t WHERE t.unique_key = b.unique_key
+            )
+            """
+        )
+        new_rows = cursor.fetchone()[0]
+        if new_rows < self.bulk_load_min_rows:
+            return deferred
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'agencies_servicerequest'::regclass"
+        )
+        if new_rows < cursor.fetchone()[0]:
+            return deferred
+        deferred.drop()
+        return deferred
 
     def _ensure_agencies(self) -> None:
         cursor = self._cursor

@@ -3,9 +3,13 @@
 import pytest
 from django.db import connection
 
+from agencies.importing.loading import PostgresLoader
+from agencies.models import ServiceRequest
 from agencies.services import import_service_requests
 from agencies.tests.test_import_quirks import write_csv
 from resolutions.models import DescriptionVersion, ResolutionNotice
+from surveys.contacts import save_contact
+from surveys.models import Invitation
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +21,14 @@ CLOSED = {
 }
 
 
-@pytest.fixture(params=["orm", "postgres"])
-def method(request):
-    if request.param == "postgres" and connection.vendor != "postgresql":
+@pytest.fixture(params=["orm", "postgres", "postgres bulk load"])
+def method(request, monkeypatch):
+    if request.param.startswith("postgres") and connection.vendor != "postgresql":
         pytest.skip("the COPY path needs PostgreSQL")
-    return request.param
+    if request.param == "postgres bulk load":
+        # Any file counts as large: indexes and foreign keys are dropped and rebuilt.
+        monkeypatch.setattr(PostgresLoader, "bulk_load_min_rows", 1)
+    return request.param.split()[0]
 
 
 def test_a_request_imported_closed_records_the_published_version(tmp_path, method):
@@ -68,3 +75,22 @@ def test_a_closed_request_without_a_resolution_text_has_nothing_to_record(
 
     assert run.inserted == 1
     assert not ResolutionNotice.objects.exists()
+
+
+def test_a_closure_by_import_invites_the_resident_once(tmp_path, method):
+    import_service_requests(path=write_csv(tmp_path / "open.csv", {}), method=method)
+    save_contact(
+        service_request=ServiceRequest.objects.get(pk=1001),
+        email="resident@example.org",
+        phone="",
+        language="en",
+        email_consent=True,
+        sms_consent=False,
+    )
+    closed = write_csv(tmp_path / "closed.csv", CLOSED)
+
+    import_service_requests(path=closed, method=method)
+    import_service_requests(path=closed, method=method)
+
+    assert Invitation.objects.filter(service_request_id=1001).count() == 1
+    assert ResolutionNotice.objects.filter(service_request_id=1001).count() == 1
