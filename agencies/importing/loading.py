@@ -7,7 +7,6 @@ request is updated and its old and new values are kept as a ServiceRequestChange
 """
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,10 +71,12 @@ class LoadResult:
     flag_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _agency_name(code: str, published_names: Iterable[str]) -> str:
+def _agency_name(code: str, published_names: Counter[str]) -> str:
+    """NYC's name for a known code, else its most published name (the first seen of
+    equally common ones), else the code itself."""
     if code in AGENCY_NAMES:
         return AGENCY_NAMES[code]
-    names = Counter(name for name in published_names if name)
+    names = Counter({name: count for name, count in published_names.items() if name})
     return names.most_common(1)[0][0] if names else code
 
 
@@ -215,7 +216,7 @@ class OrmLoader:
             Agency.objects.filter(code__in=published).values_list("code", flat=True)
         )
         Agency.objects.bulk_create(
-            Agency(code=code, name=_agency_name(code, names))
+            Agency(code=code, name=_agency_name(code, Counter(names)))
             for code, names in published.items()
             if code not in known
         )
@@ -481,18 +482,23 @@ class PostgresLoader:
 
     def _ensure_agencies(self) -> None:
         cursor = self._cursor
+        # Each published name once, with its count, in the order first seen: what
+        # _agency_name counts, without sending every row's name to Python.
         cursor.execute(
             """
-            SELECT b.agency_id, array_agg(b.agency_name ORDER BY b.line)
-            FROM import_batch b
+            SELECT b.agency_id, b.agency_name, count(*) FROM import_batch b
             WHERE b.agency_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM agencies_agency a WHERE a.code = b.agency_id)
-            GROUP BY b.agency_id
+            GROUP BY b.agency_id, b.agency_name
+            ORDER BY min(b.line)
             """
         )
+        published: dict[str, Counter[str]] = {}
+        for code, name, count in cursor.fetchall():
+            published.setdefault(code, Counter())[name] += count
         Agency.objects.bulk_create(
             Agency(code=code, name=_agency_name(code, names))
-            for code, names in cursor.fetchall()
+            for code, names in published.items()
         )
 
     def _map_descriptions(self) -> None:
