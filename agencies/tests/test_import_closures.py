@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 
-from agencies.importing.loading import PostgresLoader
 from agencies.models import ServiceRequest
 from agencies.services import import_service_requests
 from agencies.tests.test_import_quirks import write_csv
@@ -21,14 +20,11 @@ CLOSED = {
 }
 
 
-@pytest.fixture(params=["orm", "postgres", "postgres bulk load"])
-def method(request, monkeypatch):
-    if request.param.startswith("postgres") and connection.vendor != "postgresql":
+@pytest.fixture(params=["orm", "postgres"])
+def method(request):
+    if request.param == "postgres" and connection.vendor != "postgresql":
         pytest.skip("the COPY path needs PostgreSQL")
-    if request.param == "postgres bulk load":
-        # Any file counts as large: indexes and foreign keys are dropped and rebuilt.
-        monkeypatch.setattr(PostgresLoader, "bulk_load_min_rows", 1)
-    return request.param.split()[0]
+    return request.param
 
 
 def test_a_request_imported_closed_records_the_published_version(tmp_path, method):

@@ -243,6 +243,10 @@ def table_definitions() -> list[str]:
         return sorted(definition for (definition,) in cursor.fetchall())
 
 
+# Building an index records the table's size in the catalog outside the
+# transaction, so a bulk load rolled back by a test leaves the size it saw. Tests
+# of the bulk path load rows into every table they rebuild: a table recorded as
+# empty but holding pages misleads the planner of later tests badly.
 def test_a_bulk_load_stores_the_same_and_rebuilds_indexes_and_keys(
     tmp_path, monkeypatch
 ):
