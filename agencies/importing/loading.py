@@ -7,7 +7,6 @@ request is updated and its old and new values are kept as a ServiceRequestChange
 """
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,10 +71,12 @@ class LoadResult:
     flag_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _agency_name(code: str, published_names: Iterable[str]) -> str:
+def _agency_name(code: str, published_names: Counter[str]) -> str:
+    """NYC's name for a known code, else its most published name (the first seen of
+    equally common ones), else the code itself."""
     if code in AGENCY_NAMES:
         return AGENCY_NAMES[code]
-    names = Counter(name for name in published_names if name)
+    names = Counter({name: count for name, count in published_names.items() if name})
     return names.most_common(1)[0][0] if names else code
 
 
@@ -215,7 +216,7 @@ class OrmLoader:
             Agency.objects.filter(code__in=published).values_list("code", flat=True)
         )
         Agency.objects.bulk_create(
-            Agency(code=code, name=_agency_name(code, names))
+            Agency(code=code, name=_agency_name(code, Counter(names)))
             for code, names in published.items()
             if code not in known
         )
@@ -277,12 +278,73 @@ if tuple(_STAGING_COLUMNS) != COLUMNS:
     raise ImportError("staging columns must follow parsing.COLUMNS")
 
 
+# The tables a first load fills row by row: the requests, and the notices of
+# what their residents were told, one per closed request.
+_BULK_LOADED_TABLES = ("agencies_servicerequest", "resolutions_resolutionnotice")
+
+
+class _DeferredIndexes:
+    """The secondary indexes and foreign keys of the bulk-loaded tables, dropped for
+    a large load and created again, from their own definitions, when it is done."""
+
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+        self._indexes: list[tuple[str, str]] = []
+        self._foreign_keys: list[tuple[str, str, str]] = []
+        self.dropped = False
+
+    def drop(self) -> None:
+        cursor = self._cursor
+        # A table with foreign-key checks still queued cannot be altered: run the
+        # checks of earlier writes in this transaction now rather than at commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = ANY(%s::regclass[])
+              AND NOT i.indisprimary AND NOT i.indisunique
+            """,
+            [list(_BULK_LOADED_TABLES)],
+        )
+        self._indexes = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f'
+            """,
+            [list(_BULK_LOADED_TABLES)],
+        )
+        self._foreign_keys = cursor.fetchall()
+        for table, name, _ in self._foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in self._indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        self.dropped = True
+
+    def restore(self) -> None:
+        cursor = self._cursor
+        if self._indexes or self._foreign_keys:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in self._indexes:
+            cursor.execute(definition)
+        for table, name, definition in self._foreign_keys:
+            cursor.execute(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            )
+        self._indexes, self._foreign_keys = [], []
+
+
 class PostgresLoader:
     """Streams rows into a temporary table with COPY, then merges them in SQL.
 
     Python holds one row at a time, so memory stays flat whatever the file size.
     Must run inside a transaction: the temporary tables are dropped at commit.
     """
+
+    bulk_load_min_rows = 100_000
 
     def __init__(self, run: ImportRun) -> None:
         self.run = run
@@ -317,12 +379,8 @@ class PostgresLoader:
         cursor = self._cursor
         result = LoadResult()
 
-        cursor.execute(
-            """
-            CREATE TEMPORARY TABLE import_batch ON COMMIT DROP AS
-            SELECT DISTINCT ON (unique_key) * FROM import_staging ORDER BY unique_key, line
-            """
-        )
+        # The first row of a key stays; repeats are taken out where they are, since
+        # copying every row into a table of firsts cost more than finding repeats.
         cursor.execute(
             """
             SELECT line, unique_key FROM (
@@ -334,7 +392,18 @@ class PostgresLoader:
             """
         )
         result.duplicates = [(line, key) for line, key in cursor.fetchall()]
-        cursor.execute("ANALYZE import_batch")
+        if result.duplicates:
+            cursor.execute(
+                "DELETE FROM import_staging WHERE line = ANY(%s)",
+                [[line for line, _ in result.duplicates]],
+            )
+        cursor.execute("ALTER TABLE import_staging RENAME TO import_batch")
+        # Statistics only for the columns the merge joins and filters on: the long
+        # texts and raw values took most of the time of a full ANALYZE.
+        cursor.execute(
+            "ANALYZE import_batch (unique_key, status, agency_id, complaint_type_name,"
+            " resolution_text)"
+        )
 
         flag_columns = ", ".join(
             f"count(*) FILTER (WHERE quality_flags & {int(flag)} <> 0)" for flag in Flag
@@ -346,6 +415,9 @@ class PostgresLoader:
             if count
         }
 
+        # Before anything is written: an index cannot be dropped from a table with
+        # checks still pending in this transaction.
+        deferred = self._defer_indexes_for_bulk_load()
         self._ensure_agencies()
         cursor.execute(
             """
@@ -364,7 +436,7 @@ class PostgresLoader:
             WHERE b.status = 'Closed' AND t.status IS DISTINCT FROM 'Closed'
             """
         )
-        inserted, updated = self._merge()
+        inserted, updated = self._merge(bulk=deferred.dropped)
         result.inserted, result.updated = inserted, updated
         cursor.execute("SELECT count(*) FROM import_batch")
         result.unchanged = cursor.fetchone()[0] - inserted - updated
@@ -373,27 +445,60 @@ class PostgresLoader:
                 unique_key__in=RawSQL("SELECT unique_key FROM import_closures", ())
             )
         )
+        deferred.restore()
         # ON COMMIT DROP only fires when the outermost transaction commits; inside
         # a caller's transaction a second import would find the tables still there.
-        cursor.execute(
-            "DROP TABLE import_staging, import_batch, import_descriptions, import_closures"
-        )
+        cursor.execute("DROP TABLE import_batch, import_descriptions, import_closures")
         return result
 
-    def _ensure_agencies(self) -> None:
+    def _defer_indexes_for_bulk_load(self) -> "_DeferredIndexes":
+        """Drop the requests' secondary indexes and foreign keys for a large load.
+
+        Built once over the loaded table, an index costs a fraction of a million
+        single-row insertions into it, and a foreign key added afterwards is checked
+        by one join instead of a trigger per row. Worth it only when the file brings
+        at least `bulk_load_min_rows` new requests and at least as many as the table
+        holds; the table is then locked against readers until the import commits.
+        """
+        deferred = _DeferredIndexes(self._cursor)
         cursor = self._cursor
         cursor.execute(
             """
-            SELECT b.agency_id, array_agg(b.agency_name ORDER BY b.line)
-            FROM import_batch b
-            WHERE b.agency_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM agencies_agency a WHERE a.code = b.agency_id)
-            GROUP BY b.agency_id
+            SELECT count(*) FROM import_batch b WHERE NOT EXISTS (
+                SELECT 1 FROM agencies_servicerequest t WHERE t.unique_key = b.unique_key
+            )
             """
         )
+        new_rows = cursor.fetchone()[0]
+        if new_rows < self.bulk_load_min_rows:
+            return deferred
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'agencies_servicerequest'::regclass"
+        )
+        if new_rows < cursor.fetchone()[0]:
+            return deferred
+        deferred.drop()
+        return deferred
+
+    def _ensure_agencies(self) -> None:
+        cursor = self._cursor
+        # Each published name once, with its count, in the order first seen: what
+        # _agency_name counts, without sending every row's name to Python.
+        cursor.execute(
+            """
+            SELECT b.agency_id, b.agency_name, count(*) FROM import_batch b
+            WHERE b.agency_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM agencies_agency a WHERE a.code = b.agency_id)
+            GROUP BY b.agency_id, b.agency_name
+            ORDER BY min(b.line)
+            """
+        )
+        published: dict[str, Counter[str]] = {}
+        for code, name, count in cursor.fetchall():
+            published.setdefault(code, Counter())[name] += count
         Agency.objects.bulk_create(
             Agency(code=code, name=_agency_name(code, names))
-            for code, names in cursor.fetchall()
+            for code, names in published.items()
         )
 
     def _map_descriptions(self) -> None:
@@ -419,8 +524,14 @@ class PostgresLoader:
             for (agency, text), description_id in mapping.items():
                 copy.write_row((agency, text, description_id))
 
-    def _merge(self) -> tuple[int, int]:
-        """Record changes, then insert new and update changed requests, in one statement."""
+    def _merge(self, *, bulk: bool) -> tuple[int, int]:
+        """Record changes, then insert new and update changed requests.
+
+        One statement does it all, except in a bulk load, where the new requests
+        (most of the file) are appended by a plain INSERT afterwards: the table is
+        locked, so no other writer can add a key in between, and the merge's
+        conflict handling and intermediate results cost more than the writes.
+        """
         old = ", ".join(f"t.{name}" for name in STORED_FIELDS)
         new = ", ".join(f"s.{name}" for name in STORED_FIELDS)
         excluded = ", ".join(f"EXCLUDED.{name}" for name in STORED_FIELDS)
@@ -431,9 +542,7 @@ class PostgresLoader:
         )
         columns = ", ".join(STORED_FIELDS)
         assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in STORED_FIELDS)
-        self._cursor.execute(
-            f"""
-            WITH source AS (
+        source = """
                 SELECT b.unique_key, b.created_at, b.closed_at, b.due_at,
                        b.resolution_updated_at, b.status, b.agency_id, b.agency_name,
                        ct.id AS complaint_type_id, b.descriptor, b.additional_details,
@@ -441,13 +550,21 @@ class PostgresLoader:
                        b.city, b.borough, b.community_board, b.bbl, b.latitude,
                        b.longitude, b.channel, b.resolution_text,
                        d.description_id AS resolution_description_id, b.quality_flags,
-                       coalesce(b.raw_values, '{{}}'::jsonb) AS raw_values
+                       coalesce(b.raw_values, '{}'::jsonb) AS raw_values
                 FROM import_batch b
                 LEFT JOIN agencies_complainttype ct
                        ON ct.agency_id = b.agency_id AND ct.name = b.complaint_type_name
                 LEFT JOIN import_descriptions d
                        ON d.agency_id = b.agency_id AND d.resolution_text = b.resolution_text
-            ),
+        """
+        stored = """
+            EXISTS (SELECT 1 FROM agencies_servicerequest t
+                    WHERE t.unique_key = b.unique_key)
+        """
+        parameters = {"run": self.run.pk, "now": timezone.now()}
+        self._cursor.execute(
+            f"""
+            WITH source AS ({source} {f"WHERE {stored}" if bulk else ""}),
             compared AS (
                 SELECT s.*, t.unique_key IS NULL AS is_new,
                        CASE WHEN t.unique_key IS NOT NULL AND ({old}) IS DISTINCT FROM ({new})
@@ -473,7 +590,18 @@ class PostgresLoader:
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
             FROM merged
             """,
-            {"run": self.run.pk, "now": timezone.now()},
+            parameters,
         )
         inserted, updated = self._cursor.fetchone()
+        if bulk:
+            self._cursor.execute(
+                f"""
+                INSERT INTO agencies_servicerequest
+                       (unique_key, {columns}, imported_at, updated_at)
+                SELECT s.unique_key, {new}, %(now)s, %(now)s
+                FROM ({source} WHERE NOT {stored}) s
+                """,
+                parameters,
+            )
+            inserted += self._cursor.rowcount
         return inserted, updated

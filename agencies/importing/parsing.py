@@ -112,21 +112,23 @@ class RowParser:
 
         unique_key = parse_unique_key(get("unique_key", ""))
 
-        dates: dict[str, datetime | None] = {}
+        dates: list[datetime | None] = []
+        times = self._times
         for field in DATE_FIELDS:
             text = get(field, "").strip()
-            parsed = self.parse_time(text) if text else _NO_TIME
-            dates[field] = parsed.value
+            # The cache is read here first: most dates of a file repeat.
+            parsed = times.get(text) or (self.parse_time(text) if text else _NO_TIME)
+            dates.append(parsed.value)
             if parsed.flags:
                 flags |= parsed.flags
                 if parsed.value is None:
                     raw[field] = text
 
-        created, closed = dates["created_at"], dates["closed_at"]
+        created, closed, due, resolution_updated = dates
         if created and closed and closed < created:
             flags |= Flag.CLOSED_BEFORE_CREATED
             raw["closed_at"] = get("closed_at", "").strip()
-            dates["closed_at"] = closed = None
+            closed = None
 
         status_text = get("status", "").strip()
         status = _STATUSES.get(status_text.lower(), "")
@@ -199,10 +201,10 @@ class RowParser:
         # every row took a seventh of the parsing time.
         return (
             unique_key,
-            dates["created_at"],
+            created,
             closed,
-            dates["due_at"],
-            dates["resolution_updated_at"],
+            due,
+            resolution_updated,
             status,
             agency or None,
             get("agency_name", "").strip(),

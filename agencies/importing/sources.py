@@ -8,6 +8,7 @@ import csv
 import gzip
 import io
 import json
+import operator
 import re
 import zlib
 from collections.abc import Iterator
@@ -151,6 +152,16 @@ class Source:
             )
 
         width = len(header)
+        fields = [field for _, field in wanted]
+        # A row's wanted values in one C call: a dict comprehension over them took
+        # a third of the reading time.
+        pick = operator.itemgetter(*(index for index, _ in wanted))
+        if len(wanted) == 1:  # itemgetter of one index gives the value, not a tuple
+            pick_one = pick
+
+            def pick(row: list[str]) -> tuple[str, ...]:
+                return (pick_one(row),)
+
         line = reader.line_num
         while True:
             start = line + 1
@@ -173,7 +184,7 @@ class Source:
                     record=_csv_text(row),
                 )
                 continue
-            yield Record(start, {field: row[index] for index, field in wanted})
+            yield Record(start, dict(zip(fields, pick(row), strict=True)))
 
     def _json_records(self) -> Iterator[Record | Reject]:
         # Socrata serves a JSON array; JSON Lines (one object a line) is read too.

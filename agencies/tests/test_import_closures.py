@@ -3,9 +3,12 @@
 import pytest
 from django.db import connection
 
+from agencies.models import ServiceRequest
 from agencies.services import import_service_requests
 from agencies.tests.test_import_quirks import write_csv
 from resolutions.models import DescriptionVersion, ResolutionNotice
+from surveys.contacts import save_contact
+from surveys.models import Invitation
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +71,22 @@ def test_a_closed_request_without_a_resolution_text_has_nothing_to_record(
 
     assert run.inserted == 1
     assert not ResolutionNotice.objects.exists()
+
+
+def test_a_closure_by_import_invites_the_resident_once(tmp_path, method):
+    import_service_requests(path=write_csv(tmp_path / "open.csv", {}), method=method)
+    save_contact(
+        service_request=ServiceRequest.objects.get(pk=1001),
+        email="resident@example.org",
+        phone="",
+        language="en",
+        email_consent=True,
+        sms_consent=False,
+    )
+    closed = write_csv(tmp_path / "closed.csv", CLOSED)
+
+    import_service_requests(path=closed, method=method)
+    import_service_requests(path=closed, method=method)
+
+    assert Invitation.objects.filter(service_request_id=1001).count() == 1
+    assert ResolutionNotice.objects.filter(service_request_id=1001).count() == 1
