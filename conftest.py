@@ -15,5 +15,8 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _rejects_in_tmp(settings, tmp_path):
+def _written_files_in_tmp(settings, tmp_path):
+    """Rejects and open-data files of one test stay out of the project and of
+    every other test."""
     settings.IMPORT_REJECTS_DIR = tmp_path / "rejects"
+    settings.OPEN_DATA_DIR = tmp_path / "open-data"

@@ -1,6 +1,8 @@
 """Publishing a month of survey results as open data: one entry point."""
 
 import logging
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -80,14 +82,13 @@ def publish_month(
         published_at=timezone.now(),
     )
     queue_missing_reviews(submitted_from=start, submitted_to=end)
-    paths = _write_files(release, start=start, end=end)
+    folder = _write_files(release, start=start, end=end)
     try:
         with transaction.atomic():
             release.save()
     except IntegrityError:
         # Another run published this number first: its files stay, ours go.
-        for path in paths:
-            path.unlink(missing_ok=True)
+        shutil.rmtree(folder)
         raise PublicationError(
             f"{release.slug} was published at the same time; try again."
         ) from None
@@ -102,9 +103,9 @@ def publish_month(
     return release, True
 
 
-def _write_files(release: Release, *, start, end) -> list[Path]:
+def _write_files(release: Release, *, start, end) -> Path:
+    """Write the release's files; returns the folder that holds them."""
     root = Path(settings.OPEN_DATA_DIR)
-    folder = root / f"{release.month:%Y-%m}"
     include_simulated = release.is_demo
     k = release.min_group_size
     columns = answer_columns(start=start, end=end)
@@ -159,7 +160,13 @@ def _write_files(release: Release, *, start, end) -> list[Path]:
         *(dictionary.answer_column(c.key, c.kind, c.prompt) for c in columns),
         dictionary.COMMENT_COLUMN,
     ]
-    written: list[Path] = []
+    # A folder of its own for each attempt, created exclusively: files left by a
+    # database that was reset, or by a concurrent attempt at the same number,
+    # are never in the way and never overwritten.
+    month_folder = root / f"{release.month:%Y-%m}"
+    month_folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{release.slug}.", dir=month_folder))
+    folder.chmod(0o755)
     try:
         # One pass over the query writes the rows to the CSV and the JSON; the
         # JSON's counts and tables follow its rows.
@@ -167,7 +174,6 @@ def _write_files(release: Release, *, start, end) -> list[Path]:
             new_file(folder / rows_name) as rows_file,
             new_file(folder / json_name) as json_file,
         ):
-            written += [rows_file.path, json_file.path]
             json_rows = JsonRows(
                 json_file,
                 head={
@@ -206,7 +212,6 @@ def _write_files(release: Release, *, start, end) -> list[Path]:
             )
 
         with new_file(folder / tables_name) as tables_file:
-            written.append(tables_file.path)
             write_csv(
                 tables_file,
                 [
@@ -235,8 +240,7 @@ def _write_files(release: Release, *, start, end) -> list[Path]:
                 ),
             )
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        shutil.rmtree(folder)
         raise
 
     release.files = {
@@ -244,7 +248,7 @@ def _write_files(release: Release, *, start, end) -> list[Path]:
         "tables_csv": {"name": tables_name, **tables_file.record(root)},
         "json": {"name": json_name, **json_file.record(root)},
     }
-    return written
+    return folder
 
 
 def _tables(funnel, by_outcome, by_satisfaction, *, k: int) -> list[Table]:

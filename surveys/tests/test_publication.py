@@ -389,6 +389,22 @@ def test_publishing_a_month_again_changes_nothing():
     assert Release.objects.count() == 1
 
 
+def test_files_left_by_a_reset_database_neither_block_nor_change_a_release():
+    for i in range(K):
+        answer(day=1 + i)
+    earlier, _ = publish_month(month=MONTH)
+    left_behind = {key: read(earlier, key) for key in earlier.files}
+    Release.objects.all().delete()  # the database is reset; the files stay
+    answer(day=20)
+
+    release, created = publish_month(month=MONTH)
+
+    assert created and release.slug == earlier.slug
+    assert release.files["rows_csv"]["path"] != earlier.files["rows_csv"]["path"]
+    assert {key: read(earlier, key) for key in earlier.files} == left_behind
+    assert len(csv_rows(release)) == K + 1
+
+
 def test_a_correction_is_a_new_labelled_release_and_old_files_stay():
     for i in range(K):
         answer(day=1 + i)
