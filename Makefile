@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 ROWS ?= 1000000
 CLOSURES ?= 10000
 RESPONSES ?= 1000000
+PORT ?= 8000
+# Survey links and printed addresses follow the port unless SITE_URL is set.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint install migrate demo bench-import bench-page bench-send bench-dashboards bench-publication lock clean
 
@@ -27,7 +30,7 @@ demo: migrate
 	$(BIN)/python manage.py setup_demo
 
 run: demo
-	@bash scripts/run-site.sh
+	@PORT=$(PORT) bash scripts/run-site.sh
 
 lint: install
 	$(BIN)/ruff check .

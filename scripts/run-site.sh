@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve the site on http://127.0.0.1:8000, with a Celery worker and beat beside it
+# Serve the site on http://127.0.0.1:$PORT (default 8000), with a Celery worker and beat beside it
 # when CELERY_BROKER_URL names a broker. Without one, tasks run in-process and
 # send_due_messages sends the survey messages that come due later (delays, quiet
 # hours, reminders) every 30 seconds.
@@ -18,4 +18,4 @@ fi
 .venv/bin/python manage.py refresh_dashboards
 trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
 
-.venv/bin/python manage.py runserver 127.0.0.1:8000
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

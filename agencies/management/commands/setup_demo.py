@@ -106,9 +106,9 @@ class Command(BaseCommand):
         for username, role, agency in _demo_accounts():
             label = Role(role).label + (f", {agency}" if agency else ", all agencies")
             self.stdout.write(f"  {username:<16} {passwords[username]:<18} {label}")
-        self.stdout.write("Sign in at http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/admin/")
         self.stdout.write(
-            "Supervisors work the review queue at http://127.0.0.1:8000/staff/review/"
+            f"Supervisors work the review queue at {settings.SITE_URL}/staff/review/"
         )
         self._api_example()
 
