@@ -47,6 +47,7 @@ from django.db.models.functions import (
 from django.utils import timezone
 
 from resolutions.models import ResolutionDescription, ResolutionNotice
+from surveys.dashboards.figures import MEASURES
 from surveys.models import (
     DashboardRefresh,
     DashboardRollup,
@@ -219,18 +220,8 @@ _ROLLUP_COLUMNS = (
     "channel",
     "language",
     "is_simulated",
-    "sent",
-    "delivered",
-    "bounced",
-    "answered",
-    "satisfaction_n",
-    "satisfaction_sum",
-    "satisfaction_sum_squares",
-    "satisfied",
-    "dissatisfied",
-    "fixed_yes",
-    "fixed_no",
-    "fixed_not_sure",
+    # In the order _MEASURES computes them.
+    *MEASURES,
 )
 
 
