@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from resolutions.models import DescriptionVersion, ResolutionNotice
 from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
 from resolutions.rendering import ResidentText, resident_text
+from surveys.forms import CACHE_SECONDS
 from surveys.links import survey_url, unsubscribe_url
+from surveys.memo import TimedMemo
 from surveys.models import Invitation, Message, Question, QuestionTranslation
 from surveys.scales import AGREEMENT
 
@@ -39,14 +41,23 @@ def request_number(invitation: Invitation) -> str:
 
 
 # Published description and survey versions never change, so a worker keeps the
-# few it uses instead of reading them again for every message.
+# few it uses instead of reading them again for every message or page.
+
+_told_versions: TimedMemo[DescriptionVersion] = TimedMemo(seconds=CACHE_SECONDS)
+_IMMUTABLE = (DescriptionVersion.Status.PUBLISHED, DescriptionVersion.Status.RETIRED)
 
 
-@lru_cache(maxsize=512)
-def _description_version(version_id: int) -> DescriptionVersion:
-    return DescriptionVersion.objects.prefetch_related("translations").get(
-        pk=version_id
-    )
+def told_version(version_id: int) -> DescriptionVersion:
+    """The description version a resident was told, with its translations; kept
+    per process once its text can no longer change."""
+
+    def build() -> tuple[DescriptionVersion, bool]:
+        version = DescriptionVersion.objects.prefetch_related("translations").get(
+            pk=version_id
+        )
+        return version, version.status in _IMMUTABLE
+
+    return _told_versions.get_or_build(version_id, build)
 
 
 @lru_cache(maxsize=512)
@@ -66,7 +77,7 @@ def _first_question_prompt(survey_version_id: int, language: str) -> str:
 
 def clear_caches() -> None:
     """For tests, whose databases are rolled back under the caches."""
-    _description_version.cache_clear()
+    _told_versions.clear()
     _first_question_prompt.cache_clear()
     _render_email_shape.cache_clear()
 
@@ -106,7 +117,7 @@ def agency_text(
     if told_version_id is None:
         return None
     return resident_text(
-        _description_version(told_version_id),
+        told_version(told_version_id),
         invitation.language,
         invitation.service_request,
     )

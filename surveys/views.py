@@ -32,8 +32,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.languages import activate_supported
 from config.languages import remember_language as remember_language_cookie
-from resolutions.models import DescriptionVersion
 from resolutions.rendering import ResidentText, resident_text
+from surveys.composing import told_version
 from surveys.forms import (
     CACHE_SECONDS,
     QuestionView,
@@ -58,10 +58,6 @@ logger = logging.getLogger(__name__)
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Paths that hold a token, which must stay out of the logs.
 TOKEN_PATH = re.compile(r"^/[su]/")
-DESCRIPTION_IMMUTABLE = (
-    DescriptionVersion.Status.PUBLISHED,
-    DescriptionVersion.Status.RETIRED,
-)
 DISSATISFIED_SCORES = frozenset(score_of(value) for value in DISSATISFIED)
 
 
@@ -158,19 +154,6 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 # The request the survey is about
 
 
-_told_versions: TimedMemo[DescriptionVersion] = TimedMemo(seconds=CACHE_SECONDS)
-
-
-def _told_version(version_id: int) -> DescriptionVersion:
-    def build() -> tuple[DescriptionVersion, bool]:
-        version = DescriptionVersion.objects.prefetch_related("translations").get(
-            pk=version_id
-        )
-        return version, version.status in DESCRIPTION_IMMUTABLE
-
-    return _told_versions.get_or_build(version_id, build)
-
-
 def _what_the_agency_did(invitation: Invitation, language: str) -> ResidentText | None:
     """What the resident was told at closure (their request's latest notice).
 
@@ -181,7 +164,7 @@ def _what_the_agency_did(invitation: Invitation, language: str) -> ResidentText 
     if invitation.told_version_id is None:
         return None
     return resident_text(
-        _told_version(invitation.told_version_id),
+        told_version(invitation.told_version_id),
         language,
         invitation.service_request,
         public=True,
