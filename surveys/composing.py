@@ -62,11 +62,7 @@ def told_version(version_id: int) -> DescriptionVersion:
 
 @lru_cache(maxsize=512)
 def _first_question_prompt(survey_version_id: int, language: str) -> str:
-    question = (
-        Question.objects.filter(version_id=survey_version_id)
-        .order_by("position")
-        .first()
-    )
+    question = Question.objects.first_of(survey_version_id)
     if question is None:
         return ""
     translated = QuestionTranslation.objects.filter(

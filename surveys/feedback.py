@@ -317,11 +317,7 @@ def _answer_by_digit(digest: str, digit: str, latest: Invitation | None) -> str:
         )
         return _reply(latest.language if latest else "en", _none_open_text)
 
-    first = (
-        Question.objects.filter(version_id=invitation.survey_version_id)
-        .order_by("position")
-        .first()
-    )
+    first = Question.objects.first_of(invitation.survey_version_id)
     url = survey_url(invitation)
     if first is None or first.kind != Question.Kind.AGREEMENT:
         # A survey whose first question is not a rating cannot be answered by digit.

@@ -280,6 +280,12 @@ class SurveyTransition(models.Model):
         return f"{self.version}: {self.from_status or 'new'} → {self.to_status}"
 
 
+class QuestionQuerySet(models.QuerySet):
+    def first_of(self, version_id: int) -> "Question | None":
+        """The question a version asks first: the one a text reply answers."""
+        return self.filter(version_id=version_id).order_by("position").first()
+
+
 class Question(models.Model):
     """One question of a survey version.
 
@@ -324,6 +330,8 @@ class Question(models.Model):
     show_when_values = models.JSONField(
         default=list, blank=True, help_text='Stored answer values, e.g. ["disagree"].'
     )
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["version", "position"]
