@@ -46,7 +46,10 @@ class Table:
         """Counts with a total column and a total row, last."""
         body = [[self.counts.get((r, c), 0) for c in self.columns] for r in self.rows]
         with_totals = [[*line, sum(line)] for line in body]
-        column_totals = [sum(col) for col in zip(*with_totals, strict=True)] or [0]
+        # Without rows the total row still has a cell per column and the total.
+        column_totals = [
+            sum(line[j] for line in with_totals) for j in range(len(self.columns) + 1)
+        ]
         return [*with_totals, column_totals]
 
     def published(self) -> list[list[int | None]]:

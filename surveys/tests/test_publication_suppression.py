@@ -180,3 +180,16 @@ def test_linked_tables_hide_a_shared_total_in_every_table(seed):
     for table in (first, second):
         for cell, values in consistent_values(table).items():
             assert len(values) >= 2, (seed, cell)
+
+
+def test_a_table_without_rows_still_has_a_total_per_column():
+    table = Table("empty", "agency", "channel", [], ["email", "sms"], {})
+
+    suppress(table, k=11)
+
+    assert table.published() == [[0, 0, 0]]
+    assert list(table.records()) == [
+        ("Total", "email", 0),
+        ("Total", "sms", 0),
+        ("Total", "Total", 0),
+    ]
