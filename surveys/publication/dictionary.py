@@ -113,10 +113,6 @@ TABLES = [
         "responses_by_outcome",
         _("Published rows by agency and outcome."),
     ),
-    (
-        "responses_by_satisfaction",
-        _("Published rows by agency and satisfaction score (none: not answered)."),
-    ),
 ]
 
 

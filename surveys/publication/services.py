@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 DEMO_LABEL = (
     "DEMO: simulated answers made up to show the publication; not real residents."
 )
-SATISFACTION_COLUMNS = ["0", "25", "50", "75", "100", "none"]
 FUNNEL_MEASURES = ["sent", "delivered", "bounced", "answered"]
 
 
@@ -50,7 +49,8 @@ def publish_month(
 ) -> tuple[Release, bool]:
     """Publish `month` once; returns the release and whether it is new.
 
-    A month already published is returned unchanged, unless `correction_note` is
+    Only a month that is over can be published, demo or not. A month already
+    published is returned unchanged, unless `correction_note` is
     given: then a new release with the next number is published, pointing at the
     latest one. A demo release includes simulated answers and is numbered apart;
     a real one never includes them.
@@ -59,7 +59,8 @@ def publish_month(
     start, end = month_bounds(month)
     if start > timezone.now():
         raise PublicationError(f"{month:%Y-%m} has not begun.")
-    if end > timezone.now() and not is_demo:
+    if end > timezone.now():
+        # A release never changes, so a month still running would miss its end.
         raise PublicationError(f"{month:%Y-%m} is not over yet.")
     latest = (
         Release.objects.filter(month=month, is_demo=is_demo).order_by("-number").first()
@@ -124,7 +125,9 @@ def _write_files(release: Release, *, start, end) -> Path:
         dictionary.COMMENT_COLUMN[0],
     ]
     by_outcome: Counter[tuple[str, str]] = Counter()
-    by_satisfaction: Counter[tuple[str, str]] = Counter()
+    # Per agency: how many published rows carry a satisfaction score, and their sum.
+    scored: Counter[str] = Counter()
+    score_sums: Counter[str] = Counter()
     tally = {"rows": 0, "comments": 0}
     month_label = f"{release.month:%Y-%m}"
 
@@ -136,9 +139,9 @@ def _write_files(release: Release, *, start, end) -> Path:
             satisfaction = row[9]
             comment = row[-1] or ""
             by_outcome[(label[0], label[5] or "unknown")] += 1
-            by_satisfaction[
-                (label[0], "none" if satisfaction is None else str(satisfaction))
-            ] += 1
+            if satisfaction is not None:
+                scored[label[0]] += 1
+                score_sums[label[0]] += satisfaction
             tally["rows"] += 1
             tally["comments"] += bool(comment)
             yield [
@@ -197,13 +200,16 @@ def _write_files(release: Release, *, start, end) -> Path:
                 )
                 write_csv(rows_file, header, also_as_json(published_rows(cursor)))
 
-            tables = _tables(funnel, by_outcome, by_satisfaction, k=k)
+            tables = _tables(funnel, by_outcome, k=k)
             release.rows_published = tally["rows"]
             release.rows_generalised = generalisation.rows_generalised
             release.rows_withheld = generalisation.rows_withheld
             release.comments_published = tally["comments"]
             release.cells_suppressed = sum(len(table.suppressed) for table in tables)
-            release.summary = {"tables": [_table_json(table) for table in tables]}
+            release.summary = {
+                "tables": [_table_json(table) for table in tables],
+                "mean_satisfaction": _mean_satisfaction(scored, score_sums, k=k),
+            }
             json_rows.close(
                 tail={
                     "counts": _counts_json(release),
@@ -251,7 +257,15 @@ def _write_files(release: Release, *, start, end) -> Path:
     return folder
 
 
-def _tables(funnel, by_outcome, by_satisfaction, *, k: int) -> list[Table]:
+def _tables(funnel, by_outcome, *, k: int) -> list[Table]:
+    """The count tables: the delivery funnel, which counts surveys that no row
+    shows, and the published rows by agency and outcome.
+
+    Counts of the rows by their answers are left out: anyone can count them in
+    the rows file, so suppressing them here would hide nothing. What protects
+    residents there is that every published row shares its group with at least
+    k others.
+    """
     agencies = sorted({row[0] for row in funnel})
     channels = sorted({row[1] for row in funnel})
     tables = [
@@ -277,19 +291,23 @@ def _tables(funnel, by_outcome, by_satisfaction, *, k: int) -> list[Table]:
             linked_by="responses",
         )
     )
-    tables.append(
-        Table(
-            "responses_by_satisfaction",
-            "agency",
-            "satisfaction_score",
-            response_agencies,
-            SATISFACTION_COLUMNS,
-            dict(by_satisfaction),
-            linked_by="responses",
-        )
-    )
     suppress_linked(tables, k=k)
     return tables
+
+
+def _mean_satisfaction(
+    scored: Counter[str], score_sums: Counter[str], *, k: int
+) -> list[dict[str, Any]]:
+    """Mean satisfaction score (0-100) of each agency with at least k scores."""
+    return [
+        {
+            "agency": agency,
+            "scores": scored[agency],
+            "mean": round(score_sums[agency] / scored[agency], 1),
+        }
+        for agency in sorted(scored)
+        if scored[agency] >= k
+    ]
 
 
 def _table_json(table: Table) -> dict[str, Any]:

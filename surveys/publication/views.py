@@ -118,8 +118,11 @@ def _grand_total(table: dict[str, Any]) -> int | None:
     return table["counts"][-1][-1]
 
 
-def _bars(pairs: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
-    largest = max((value for _, value in pairs if value), default=0) or 1
+def _bars(
+    pairs: list[tuple[str, float | None]], *, full_scale: float | None = None
+) -> list[dict[str, Any]]:
+    """Bars as long as their value against `full_scale`, else the largest value."""
+    largest = full_scale or max((value for _, value in pairs if value), default=0) or 1
     return [
         {
             "label": label,
@@ -165,20 +168,15 @@ def _charts(release: Release) -> list[dict[str, Any]]:
                 ),
             }
         )
-    satisfaction = tables.get("responses_by_satisfaction")
-    if satisfaction:
+    means = release.summary.get("mean_satisfaction")
+    if means:
         charts.append(
             {
                 "id": "satisfaction",
-                "title": "Satisfaction score (0 strongly disagree, 100 strongly agree)",
+                "title": "Mean satisfaction score by agency "
+                "(0 strongly disagree, 100 strongly agree)",
                 "bars": _bars(
-                    list(
-                        zip(
-                            satisfaction["columns"][:-1],
-                            satisfaction["counts"][-1][:-1],
-                            strict=True,
-                        )
-                    )
+                    [(line["agency"], line["mean"]) for line in means], full_scale=100
                 ),
             }
         )

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Agency, ComplaintType, ServiceRequest
 from resolutions.models import DescriptionVersion, ResolutionDescription
@@ -342,6 +343,50 @@ def test_no_published_table_count_is_below_k():
             assert sum(v is None for v in column) != 1
 
 
+def test_tables_publish_no_count_by_answer_and_the_page_charts_agency_means(client):
+    scores = ["strongly_agree"] * 4 + ["agree"] * 3 + ["neutral"] * 2 + ["disagree"]
+    for i, satisfaction in enumerate([*scores, "strongly_disagree"]):
+        answer(day=1 + i, satisfaction=satisfaction)
+    for i in range(K):
+        answer(day=1 + i, agency="DOT", complaint_type="Street Light")
+
+    release, _ = publish_month(month=MONTH)
+
+    tables = read(release, "tables_csv")
+    assert "satisfaction" not in tables
+    assert {row["table"] for row in csv.DictReader(io.StringIO(tables))} == {
+        "funnel_sent",
+        "funnel_delivered",
+        "funnel_bounced",
+        "funnel_answered",
+        "responses_by_outcome",
+    }
+    # HPD: (4 x 100 + 3 x 75 + 2 x 50 + 25 + 0) / 11; DOT: all "agree".
+    assert release.summary["mean_satisfaction"] == [
+        {"agency": "DOT", "scores": K, "mean": 75.0},
+        {"agency": "HPD", "scores": 11, "mean": 68.2},
+    ]
+    page = client.get(reverse("opendata:index")).content.decode()
+    assert "Mean satisfaction score by agency" in page and "68.2" in page
+
+
+def test_the_page_of_a_month_whose_rows_were_all_withheld_loads(client):
+    for i in range(K - 1):
+        answer(day=1 + i)
+
+    release, _ = publish_month(month=MONTH)
+
+    assert release.rows_published == 0 and release.rows_withheld == K - 1
+    response = client.get(reverse("opendata:index"))
+    assert response.status_code == 200
+    assert release.slug in response.content.decode()
+    totals = list(csv.DictReader(io.StringIO(read(release, "tables_csv"))))
+    outcome_total = [r for r in totals if r["table"] == "responses_by_outcome"]
+    assert [(r["row"], r["column"], r["count"]) for r in outcome_total] == [
+        ("Total", "Total", "0")
+    ]
+
+
 def test_funnel_counts_sent_delivered_bounced_and_answered():
     for i in range(K + 1):
         answer(day=1 + i)
@@ -480,8 +525,19 @@ def test_the_command_publishes_a_month_then_leaves_it(capsys):
     assert "Published 2025-03-r1 (regular): 5 rows" in out
     assert "2025-03-r1 was already published; nothing changed" in out
     assert "Published 2025-03-r2 (correction)" in out
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="must be YYYY-MM, not 'March'"):
         call_command("publish_open_data", "--month", "March")
+    with pytest.raises(CommandError, match="must be YYYY-MM, not '2026-13'"):
+        call_command("publish_open_data", "--month", "2026-13")
+
+
+def test_a_demo_release_waits_for_its_month_to_end_too():
+    this_month = timezone.localdate().replace(day=1)
+
+    with pytest.raises(CommandError, match="is not over yet"):
+        call_command("publish_open_data", "--demo", "--month", f"{this_month:%Y-%m}")
+
+    assert not Release.objects.exists()
 
 
 def test_the_demo_command_takes_the_month_of_the_simulated_answers(capsys):
@@ -510,3 +566,9 @@ def test_unknown_release_is_not_found(client):
     response = client.get("/open-data/2025-03-r9/results.csv")
 
     assert response.status_code == 404
+
+
+def test_the_dictionary_states_the_suppressed_range_in_numbers(client):
+    page = client.get(reverse("opendata:dictionary")).content.decode()
+
+    assert f"A count from 1 to {K - 1} is left empty" in page

@@ -1,3 +1,4 @@
+import argparse
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,7 +13,8 @@ def _month(value: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m").date()
     except ValueError:
-        raise CommandError(f"--month must be YYYY-MM, not {value!r}") from None
+        # argparse turns this into a usage error with the message, not a traceback.
+        raise argparse.ArgumentTypeError(f"must be YYYY-MM, not {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -20,8 +22,8 @@ class Command(BaseCommand):
         "Publish a month of survey results as open data (CSV, JSON, tables). A "
         "month already published is left as it is; --correction publishes a new, "
         "labelled release of it. --demo includes simulated answers and labels the "
-        "release as a demo; without --month it takes the latest month that has "
-        "simulated answers."
+        "release as a demo; without --month it takes the latest finished month "
+        "that has simulated answers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,7 +41,10 @@ class Command(BaseCommand):
         if month is None and options["demo"]:
             month = _latest_simulated_month()
             if month is None:
-                self.stdout.write("No simulated answers: no demo release to publish.")
+                self.stdout.write(
+                    "No simulated answers in a finished month: no demo release to "
+                    "publish."
+                )
                 return
         if month is None:
             raise CommandError("--month YYYY-MM is required (or --demo).")
@@ -69,11 +74,15 @@ class Command(BaseCommand):
 
 
 def _latest_simulated_month() -> date | None:
+    this_month = timezone.localtime().replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
     latest = (
         Response.objects.filter(is_simulated=True)
         .annotate(
             month=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone())
         )
+        .filter(month__lt=this_month)
         .order_by("-month")
         .values_list("month", flat=True)
         .first()
