@@ -12,10 +12,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from config.languages import activate_supported
 from surveys.models import Release
 from surveys.publication import dictionary
 from surveys.publication.services import DEMO_LABEL, FUNNEL_MEASURES
 from surveys.publication.suppression import TOTAL
+
+# The pages, like the files, are published in English only: half-translated
+# pages (month names in one language, the rest in another) would mislead.
+PAGE_LANGUAGE = "en"
 
 FILE_KINDS = {
     "results.csv": ("rows_csv", "text/csv; charset=utf-8"),
@@ -33,6 +38,7 @@ def _release(slug: str) -> Release:
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
+    activate_supported(request, PAGE_LANGUAGE)
     releases = list(Release.objects.select_related("corrects"))
     featured = next((r for r in releases if not r.is_demo), None) or (
         releases[0] if releases else None
@@ -51,6 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def data_dictionary(request: HttpRequest) -> HttpResponse:
+    activate_supported(request, PAGE_LANGUAGE)
     latest = Release.objects.filter(is_demo=False).first() or Release.objects.first()
     return render(
         request,

@@ -572,3 +572,17 @@ def test_the_dictionary_states_the_suppressed_range_in_numbers(client):
     page = client.get(reverse("opendata:dictionary")).content.decode()
 
     assert f"A count from 1 to {K - 1} is left empty" in page
+
+
+@pytest.mark.parametrize("name", ["opendata:index", "opendata:dictionary"])
+def test_the_pages_are_in_english_whatever_the_browser_asks(client, name):
+    for i in range(K):
+        answer(day=1 + i)
+    publish_month(month=MONTH)
+
+    response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="zh-hans,es;q=0.5")
+
+    page = response.content.decode()
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en"' in page and "language-switcher" not in page
+    assert name != "opendata:index" or "March 2025" in page
