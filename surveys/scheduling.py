@@ -29,7 +29,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -58,6 +58,10 @@ BATCH_SIZE = 2000
 CLOCK_SKEW = timedelta(minutes=15)
 
 # Invitations that count as "surveyed" for the frequent-caller limit.
+# Seeds the hash of an address digest into an advisory lock key, apart from any
+# other advisory locks the site takes.
+ADDRESS_LOCK_SEED = 311_0001
+
 SURVEYED_STATUSES = (
     Invitation.Status.SCHEDULED,
     Invitation.Status.SENT,
@@ -300,6 +304,26 @@ def _enqueue_after_commit(message_ids: list[int]) -> None:
     enqueue_messages(message_ids)
 
 
+def _lock_addresses(digests: set[str]) -> None:
+    """Hold each address until the closure's transaction ends.
+
+    Two closures for one resident at the same moment (an import and the staff
+    API, say) would each find no recent survey and both ask; with the lock the
+    second waits, then sees the first's invitation. A batch takes its locks in
+    one order; should two closures still wait on each other (two large imports
+    sharing residents across batches), PostgreSQL ends one as a deadlock and
+    its transaction rolls back whole, to be tried again.
+    """
+    if not digests or connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time anyway.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(digest, %s)) "
+            "FROM (SELECT unnest(%s::text[]) AS digest ORDER BY 1) AS ordered",
+            [ADDRESS_LOCK_SEED, sorted(digests)],
+        )
+
+
 def _schedule_batch(
     contacts: list[Contact],
     *,
@@ -324,6 +348,7 @@ def _schedule_batch(
     )
     recently: set[str] = set()
     if settings.SURVEY_FREQUENCY_DAYS:
+        _lock_addresses(digests)
         since = now - timedelta(days=settings.SURVEY_FREQUENCY_DAYS)
         recently = set(
             Invitation.objects.filter(

@@ -1,9 +1,11 @@
 """Closure rules: who is asked, on which channel, and when."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from agencies.models import ServiceRequest
 from agencies.quality import Flag
@@ -374,3 +376,42 @@ def test_a_closure_a_few_minutes_ahead_of_our_clock_is_still_surveyed():
     invited = invitation(request, "email")
     assert invited.status == Invitation.Status.SCHEDULED
     assert invited.messages.get(purpose="invitation").send_after == (request.closed_at)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_closures_for_one_resident_at_once_ask_them_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the address lock is PostgreSQL's")
+    settings.SURVEY_FREQUENCY_DAYS = 30
+    requests = [make_request(closed_at=closed_at()) for _ in range(2)]
+    for request in requests:
+        make_contact(request, email=EMAIL)
+    start = threading.Barrier(2)
+    errors = []
+
+    def close(request: ServiceRequest) -> None:
+        try:
+            with transaction.atomic():
+                start.wait()
+                schedule_invitations(
+                    requests=ServiceRequest.objects.filter(pk=request.pk),
+                    now=WEEKDAY_MORNING,
+                )
+                # Hold the transaction open so that the two overlap.
+                time.sleep(0.3)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=close, args=(r,)) for r in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    # The first is asked (and, committed, handed to the sender at once); the
+    # second waited for it and found the resident already asked.
+    reasons = sorted(invitation(r, "email").skip_reason for r in requests)
+    assert reasons == ["", Skip.RECENTLY_SURVEYED]
