@@ -35,6 +35,7 @@ from surveys.admin_forms import (
     QuestionRowForm,
     QuestionTranslationForm,
     ReturnForm,
+    SurveyVersionForm,
     VersionTranslationForm,
     label_field_name,
 )
@@ -276,6 +277,7 @@ class VersionEditMixin:
             version=self._version_of(form.instance),
             editor=request.user,
             change=self._describe(form, formsets),
+            expected_revision=form.cleaned_data.get("loaded_revision"),
         )
         super().save_related(request, form, formsets, change)
 
@@ -291,6 +293,7 @@ class SurveyVersionAdmin(VersionEditMixin, admin.ModelAdmin):
         "submitted_at",
         "published_at",
     ]
+    form = SurveyVersionForm
     list_filter = ["status", "survey"]
     list_select_related = ["survey", "author", "reviewed_by"]
     fields = [
@@ -300,6 +303,7 @@ class SurveyVersionAdmin(VersionEditMixin, admin.ModelAdmin):
         "title",
         "introduction",
         "change_note",
+        "loaded_revision",
         "author",
         "reviewed_by",
         "created_at",
@@ -582,6 +586,7 @@ class QuestionAdmin(VersionEditMixin, admin.ModelAdmin):
         "max_length",
         "show_when_question",
         "show_when_values",
+        "loaded_revision",
     ]
     readonly_fields = ["version"]
     inlines = [ChoiceInline, QuestionTranslationInline]

@@ -9,6 +9,7 @@ from surveys.models import (
     ChoiceTranslation,
     Question,
     QuestionTranslation,
+    SurveyVersion,
     SurveyVersionTranslation,
 )
 from surveys.scales import SCALES
@@ -39,7 +40,33 @@ class AnswerValuesField(forms.CharField):
         return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class QuestionForm(forms.ModelForm):
+class LoadedRevisionForm(forms.ModelForm):
+    """Carries the version's revision as it was when the page was opened, so that
+    saving over someone else's later save is refused (versioning.record_survey_edit).
+    """
+
+    loaded_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        version = self.version()
+        if version is not None:
+            self.fields["loaded_revision"].initial = version.revision
+
+    def version(self) -> SurveyVersion | None:
+        raise NotImplementedError
+
+
+class SurveyVersionForm(LoadedRevisionForm):
+    class Meta:
+        model = SurveyVersion
+        fields = ["title", "introduction", "change_note"]
+
+    def version(self) -> SurveyVersion | None:
+        return self.instance if self.instance.pk else None
+
+
+class QuestionForm(LoadedRevisionForm):
     show_when_values = AnswerValuesField(
         label="Show when answered", required=False, help_text=SHOW_WHEN_HELP
     )
@@ -61,6 +88,9 @@ class QuestionForm(forms.ModelForm):
             "prompt": forms.Textarea(attrs={"rows": 2, "cols": 80, "dir": "auto"}),
             "help_text": forms.Textarea(attrs={"rows": 2, "cols": 80, "dir": "auto"}),
         }
+
+    def version(self) -> SurveyVersion | None:
+        return self.instance.version if self.instance.version_id else None
 
 
 class QuestionRowForm(forms.ModelForm):

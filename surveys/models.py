@@ -198,6 +198,11 @@ class SurveyVersion(models.Model):
         blank=True,
         related_name="+",
     )
+    revision = models.PositiveIntegerField(
+        default=0,
+        help_text="Bumped by every save of the version's contents, so a save from "
+        "a stale form is refused.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -194,13 +194,21 @@ def _copy_contents(source: SurveyVersion, target: SurveyVersion) -> None:
 
 
 @transaction.atomic
-def record_survey_edit(*, version: SurveyVersion, editor, change: str) -> SurveyVersion:
+def record_survey_edit(
+    *,
+    version: SurveyVersion,
+    editor,
+    change: str,
+    expected_revision: int | None = None,
+) -> SurveyVersion:
     """Allow an edit of a working version and record who made it.
 
     Call it in the transaction that saves the edit, before saving: the version
     is locked, and an edit of a version submitted or published since the form
-    was opened is refused, so the transaction rolls back. A returned version
-    becomes a draft again. Everyone recorded here is barred from approving it.
+    was opened is refused, so the transaction rolls back. So is an edit from a
+    form opened at `expected_revision` when someone has saved the version since:
+    saving it would silently undo their changes. A returned version becomes a
+    draft again. Everyone recorded here is barred from approving it.
     """
     _require(editor, "surveys.change_surveyversion")
     current = _locked(version)
@@ -209,10 +217,18 @@ def record_survey_edit(*, version: SurveyVersion, editor, change: str) -> Survey
             f"Version {current.number} is {current.get_status_display().lower()} and "
             "can no longer be edited."
         )
+    if expected_revision is not None and current.revision != expected_revision:
+        last = current.transitions.select_related("actor").order_by("-pk").first()
+        by = f" by {last.actor}" if last and last.actor else ""
+        raise TransitionError(
+            f"Version {current.number} was saved{by} after you opened this page, so "
+            "your changes were not saved. Open it again to see theirs, then redo "
+            "yours."
+        )
     previous_status = current.status
-    if previous_status != Status.DRAFT:
-        current.status = Status.DRAFT
-        current.save(update_fields=["status"])
+    current.status = Status.DRAFT
+    current.revision += 1
+    current.save(update_fields=["status", "revision"])
     _record(current, previous_status, editor, comment=change)
     return current
 

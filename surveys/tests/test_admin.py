@@ -387,6 +387,49 @@ def test_an_edit_of_a_version_submitted_meanwhile_is_refused(
     assert draft.title == "How did we do?"
 
 
+def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused(
+    client, log_in, draft, city_admin, second_city_admin
+):
+    log_in(city_admin)
+    stale = form_data(client.get(url("change", draft)))
+    log_in(second_city_admin)
+    theirs = form_data(client.get(url("change", draft)))
+    theirs["title"] = "Tell us how we did"
+    assert client.post(url("change", draft), theirs).status_code == 302
+
+    log_in(city_admin)
+    stale["title"] = "How did we do today?"
+    response = client.post(url("change", draft), stale, follow=True)
+
+    draft.refresh_from_db()
+    assert draft.title == "Tell us how we did"
+    assert "was saved by cleo after you opened this page" in page(response)
+    # Opened again, the page saves.
+    fresh = form_data(client.get(url("change", draft)))
+    fresh["title"] = "How did we do today?"
+    assert client.post(url("change", draft), fresh).status_code == 302
+    draft.refresh_from_db()
+    assert draft.title == "How did we do today?"
+
+
+def test_a_question_saved_from_a_stale_page_is_refused(
+    client, log_in, draft, city_admin
+):
+    log_in(city_admin)
+    question = draft.questions.get(key="comment")
+    question_url = reverse("admin:surveys_question_change", args=[question.pk])
+    stale = form_data(client.get(question_url))
+    version_page = form_data(client.get(url("change", draft)))
+    version_page["change_note"] = "Clearer introduction."
+    client.post(url("change", draft), version_page)
+
+    stale["prompt"] = "Anything else?"
+    client.post(question_url, stale)
+
+    question.refresh_from_db()
+    assert question.prompt != "Anything else?"
+
+
 # --- Review --------------------------------------------------------------------------
 
 
