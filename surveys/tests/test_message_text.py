@@ -1,5 +1,7 @@
 """What the messages say: two text segments at most, in every language."""
 
+import re
+
 import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -89,7 +91,7 @@ def test_a_text_fits_in_two_segments_with_the_longest_description(
     assert PHRASES[language][:20] not in text
 
 
-# A city site address of 25 characters: survey links of 72.
+# A city site address of 25 characters: survey links of 51.
 CITY_SITE_URL = "https://survey.nyc311.gov"
 # Looked up through a name, so that makemessages does not list this test file.
 ENGLISH_STOP = "Reply STOP to opt out."
@@ -121,6 +123,8 @@ def test_a_text_is_in_the_resident_language_within_two_segments(
     assert "your request" not in text
     assert f"{CITY_SITE_URL}/s/{message.invitation.token}/" in text
     assert str(long_description_request.pk) in text
+    # A digit reply means nothing unless the text says which end is best.
+    assert re.search(r"5\s?=", text), text
 
 
 def test_a_short_description_is_included_in_the_text(settings):
