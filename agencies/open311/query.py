@@ -115,7 +115,7 @@ def _whole_numbers(text: str, name: str) -> tuple[int, ...]:
 
 def _positive(text: str, name: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1 or len(text) > 9:
-        raise QueryError(f"{name} is a whole number from 1.")
+        raise QueryError(f"{name} is a whole number from 1 to 999999999.")
     return int(text)
 
 

@@ -185,6 +185,13 @@ def test_bad_parameters_get_400_in_the_spec_error_format(client, params):
     assert root.find("error").findtext("code") == "400"
 
 
+def test_a_page_number_too_large_says_the_largest_accepted(client):
+    response, body = get_json(client, page="99999999999999999999")
+
+    assert response.status_code == 400
+    assert body[0]["description"] == "page is a whole number from 1 to 999999999."
+
+
 def test_the_default_window_is_the_last_90_days(client):
     now = timezone.now()
     recent = make_request(created_at=now - timedelta(days=89))
