@@ -1,13 +1,34 @@
-"""The site's URLs plus /bench/bare/, a view that does nothing, for comparison."""
+"""The site's URLs plus two views for comparison, which never exist on the site.
+
+/bench/bare/ does nothing. /bench/one-query/<token>/ does only what no survey
+page can do without: the link's one look-up (surveys.linkquery), answered with a
+fixed body as long as the survey page. The difference between the two is what
+the database round trip and the page's bytes cost; the rest of the survey
+page's cost (rate limits, CSRF, filling the page) is what the page adds on top.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
+from surveys.linkquery import find_invitation_row
+
+# About the size of the survey page's HTML in English.
+PAGE_SIZED_BODY = "x" * 10_500
 
 
 def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), *site_urlpatterns]
+def one_query(request: HttpRequest, token: str) -> HttpResponse:
+    if find_invitation_row(token) is None:
+        return HttpResponse(status=404)
+    return HttpResponse(PAGE_SIZED_BODY, content_type="text/html")
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/one-query/<str:token>/", one_query),
+    *site_urlpatterns,
+]

@@ -12,6 +12,8 @@ runs unless DATABASE_PREPARE_THRESHOLD says otherwise) on a free loopback port. 
 `--connections` connections, loads in turn:
 
 1. the bare view: a view returning "ok" behind the same middleware and settings;
+   then, for reference only, a view that does nothing but the survey link's one
+   database look-up and answers with a body as long as the survey page;
 2. GET of the survey page of an unanswered invitation (the full form, rendered);
 3. POST of a complete answer with a CSRF token to the other invitation: the first
    post records the response, every later one gets the "already received" page,
@@ -185,6 +187,11 @@ def run(args, database_url: str) -> int:
         _run_wrk(survey_post, args, seconds=3, script=script)
         results = [
             _run_wrk(f"{base}/bench/bare/", args, name="bare Django view"),
+            _run_wrk(
+                f"{base}/bench/one-query/{get_token}/",
+                args,
+                name="one look-up only",
+            ),
             _run_wrk(survey_get, args, name="survey page GET"),
             _run_wrk(survey_post, args, name="survey page POST", script=script),
         ]
@@ -319,6 +326,8 @@ def _report(results: list[Result], args) -> int:
         ratio = result.requests_per_second / bare.requests_per_second
         if result is bare:
             verdict = "baseline"
+        elif result.name == "one look-up only":
+            verdict = "reference: the page's one query and its size, nothing else"
         else:
             ok = (
                 ratio >= TARGET_RATIO
