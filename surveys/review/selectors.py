@@ -9,6 +9,7 @@ from django.utils import timezone
 from agencies.roles import scope_to_user
 from resolutions.models import ResolutionNotice
 from surveys.models import Answer, ReviewCase, ReviewEvent
+from surveys.publication.redaction import redact_comment
 
 PAGE_SIZE = 50
 # The queue counts its matches up to this many: an exact count of hundreds of
@@ -147,7 +148,11 @@ def case_detail(*, user, pk: int) -> ReviewCase:
 
 
 def export_rows(cases: QuerySet[ReviewCase]):
-    """The export's rows, read in chunks so memory stays flat."""
+    """The export's rows, read in chunks so memory stays flat.
+
+    A file leaves the site and is passed around, so the comment goes out as the
+    open-data review sees it: emails, phone numbers and addresses removed.
+    """
     for case in cases.select_related("closed_by").iterator(chunk_size=2000):
         yield [
             case.service_request_id,
@@ -167,7 +172,7 @@ def export_rows(cases: QuerySet[ReviewCase]):
             case.response.satisfaction,
             case.response.fixed,
             case.response.wants_reopen,
-            case.comment or "",
+            redact_comment(case.comment or ""),
             case.get_resolution_display() if case.resolution else "",
             case.resolution_note,
             case.closed_by.get_username() if case.closed_by else "",

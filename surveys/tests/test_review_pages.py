@@ -179,6 +179,39 @@ def test_export_neutralises_formulas(client, supervisor, hpd_case):
     assert "+12125550147" not in "".join(",".join(r) for r in rows)
 
 
+PERSONAL = (
+    "Still cold. Call me at (718) 555-0123 or write to jo.resident@example.com, "
+    "I live at 45-10 Main Street apt 3B."
+)
+
+
+def test_export_removes_personal_details_from_the_comment(
+    client, supervisor, make_invitation
+):
+    case_for(make_invitation(), comment=PERSONAL)
+    client.force_login(supervisor)
+
+    rows = export_rows(client)
+
+    comment = rows[1][rows[0].index("comment")]
+    assert comment == (
+        "Still cold. Call me at [phone removed] or write to [email removed], "
+        "I live at [address removed] [apartment removed]."
+    )
+
+
+def test_case_page_still_shows_the_supervisor_the_whole_comment(
+    client, supervisor, make_invitation
+):
+    case = case_for(make_invitation(), comment=PERSONAL)
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[case.pk])).content.decode()
+
+    assert "jo.resident@example.com" in page
+    assert "(718) 555-0123" in page
+
+
 def test_export_marks_simulated_cases(client, supervisor, make_invitation):
     invitation = make_invitation()
     invitation.is_simulated = True
