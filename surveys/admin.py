@@ -1307,6 +1307,7 @@ class ContactDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "deleted_at",
         "reason",
         "contacts_deleted",
+        "answers_redacted",
         "channels",
         "requested_by",
         "requested_through",

@@ -8,16 +8,20 @@ runs it. A resident can also ask to be forgotten at once (`forget_resident`:
 the `forget_resident` command or the contacts admin).
 
 What stays: invitations, messages (the text sent, survey link masked), responses
-and answers, none of which holds an address; and the keyed digests
-(`address_digest`) that opt-outs and the frequent-caller limit match on, which
-cannot be turned back into an address without the site's key. Provider errors and
-invitation notes, which may quote an address, lose it. Each deletion is recorded
-as a ContactDeletion: when, why, by whom, how many; never whose.
+and answers; and the keyed digests (`address_digest`) that opt-outs and the
+frequent-caller limit match on, which cannot be turned back into an address
+without the site's key. Provider errors and invitation notes, which may quote an
+address, lose it. The resident's own free-text answers lose every email address,
+phone number, street address and apartment they typed, removed as for open data
+(surveys.publication.redaction), so what they wrote does not keep the details the
+contact no longer holds. Each deletion is recorded as a ContactDeletion: when,
+why, by whom, how many contacts and answers; never whose.
 """
 
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import phonenumbers
 from django.conf import settings
@@ -28,7 +32,16 @@ from django.utils import timezone
 from agencies.models import ServiceRequest
 from surveys.contacts import DEFAULT_REGION
 from surveys.masking import remove_addresses
-from surveys.models import Channel, Contact, ContactDeletion, Invitation, Message
+from surveys.models import (
+    Answer,
+    Channel,
+    Contact,
+    ContactDeletion,
+    Invitation,
+    Message,
+    Question,
+)
+from surveys.publication.redaction import redact_comment
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +77,20 @@ def purge_expired_contacts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         deleted = _delete(expired_contacts(now=now).select_for_update(skip_locked=True))
-        if deleted:
+        if deleted.contacts:
             ContactDeletion.objects.create(
                 reason=ContactDeletion.Reason.RETENTION,
                 requested_through="daily job",
-                contacts_deleted=deleted,
+                contacts_deleted=deleted.contacts,
+                answers_redacted=deleted.answers_redacted,
                 deleted_at=now,
             )
-    logger.info("retention: %s contact(s) deleted", deleted)
-    return deleted
+    logger.info(
+        "retention: %s contact(s) deleted, %s answer(s) redacted",
+        deleted.contacts,
+        deleted.answers_redacted,
+    )
+    return deleted.contacts
 
 
 def forget_resident(
@@ -107,10 +125,15 @@ def forget_resident(
                 for channel, given in ((Channel.EMAIL, email), (Channel.SMS, phone))
                 if given
             ),
-            contacts_deleted=deleted,
+            contacts_deleted=deleted.contacts,
+            answers_redacted=deleted.answers_redacted,
         )
     logger.info(
-        "contact deletion %s: %s contact(s) forgotten on request", record.pk, deleted
+        "contact deletion %s: %s contact(s) forgotten on request, %s answer(s) "
+        "redacted",
+        record.pk,
+        deleted.contacts,
+        deleted.answers_redacted,
     )
     return record
 
@@ -139,12 +162,18 @@ def _contacts_with_number(phone: str) -> list[int]:
     return ids
 
 
-def _delete(contacts: QuerySet[Contact]) -> int:
+class Deleted(NamedTuple):
+    contacts: int
+    answers_redacted: int
+
+
+def _delete(contacts: QuerySet[Contact]) -> Deleted:
     """Delete the contacts, and any copy of their addresses in stored text."""
     ids = list(contacts.values_list("pk", flat=True))
     if not ids:
-        return 0
+        return Deleted(contacts=0, answers_redacted=0)
     invitations = Invitation.objects.filter(contact_id__in=ids)
+    answers_redacted = _redact_answers(invitations)
     # Messages still waiting would find no address when due; cancel them now.
     Message.objects.filter(
         invitation__in=invitations, status=Message.Status.SCHEDULED
@@ -161,7 +190,29 @@ def _delete(contacts: QuerySet[Contact]) -> int:
         status=Status.SKIPPED, skip_reason=Invitation.SkipReason.UNREACHABLE
     )
     _, deleted = Contact.objects.filter(pk__in=ids).delete()
-    return deleted.get(Contact._meta.label, 0)
+    return Deleted(
+        contacts=deleted.get(Contact._meta.label, 0),
+        answers_redacted=answers_redacted,
+    )
+
+
+def _redact_answers(invitations: QuerySet[Invitation]) -> int:
+    """Remove personal details from the free text the residents typed; how many
+    answers changed. Their comments' reviews already hold only redacted text."""
+    changed = []
+    for answer in (
+        Answer.objects.filter(
+            response__invitation__in=invitations, question__kind=Question.Kind.TEXT
+        )
+        .exclude(text="")
+        .only("pk", "text")
+    ):
+        redacted = redact_comment(answer.text)
+        if redacted != answer.text:
+            answer.text = redacted
+            changed.append(answer)
+    Answer.objects.bulk_update(changed, ["text"], batch_size=1000)
+    return len(changed)
 
 
 def _scrub(row, field: str) -> None:

@@ -17,6 +17,7 @@ from surveys.models import (
     ContactDeletion,
     Invitation,
     Message,
+    Question,
     Response,
 )
 from surveys.retention import forget_resident, purge_expired_contacts
@@ -47,6 +48,18 @@ def answered(invitation: Invitation, *, days_ago: int) -> Response:
         values=["agree"],
     )
     return response
+
+
+TYPED = f"Still no heat. Call (212) 555-0123 or {EMAIL}, 12 Main Street apt 4."
+REDACTED = (
+    "Still no heat. Call [phone removed] or [email removed], [address removed] "
+    "[apartment removed]."
+)
+
+
+def commented(response: Response, text: str = TYPED) -> Answer:
+    comment = response.survey_version.questions.get(kind=Question.Kind.TEXT)
+    return Answer.objects.create(response=response, question=comment, text=text)
 
 
 def still_there(invitation: Invitation) -> bool:
@@ -131,6 +144,22 @@ def test_stored_texts_lose_the_address_with_the_contact():
     assert EMAIL not in Invitation.objects.get(pk=invitation.pk).notes
 
 
+def test_the_purge_removes_personal_details_from_what_the_resident_typed():
+    old = sent_invitation()
+    recent = sent_invitation(phone="+12125550124", email="other@example.org")
+    old_comment = commented(answered(old, days_ago=91))
+    recent_comment = commented(answered(recent, days_ago=89))
+
+    purge_expired_contacts()
+
+    old_comment.refresh_from_db()
+    recent_comment.refresh_from_db()
+    assert old_comment.text == REDACTED
+    assert recent_comment.text == TYPED  # its contact is still kept
+    record = ContactDeletion.objects.get()
+    assert (record.contacts_deleted, record.answers_redacted) == (1, 1)
+
+
 def test_the_daily_job_is_in_the_beat_schedule():
     entries = [
         entry
@@ -207,6 +236,23 @@ def test_the_record_holds_no_address_nor_anything_derived_from_it():
     assert "5550123" not in stored
     assert record.channels == "email+sms"
     assert len(stored) < 200  # when, why, how, how many: nothing like a digest
+
+
+def test_forgetting_a_resident_removes_personal_details_from_what_they_typed():
+    invitation = sent_invitation()
+    other = sent_invitation(email="someone.else@example.org", phone="+12125550125")
+    response = answered(invitation, days_ago=1)
+    comment = commented(response)
+    clean = commented(answered(other, days_ago=1), text=f"Write to {EMAIL}.")
+
+    record = forget_resident(email=EMAIL, requested_through="command")
+
+    comment.refresh_from_db()
+    clean.refresh_from_db()
+    assert comment.text == REDACTED
+    assert response.answers.exclude(pk=comment.pk).get().values == ["agree"]
+    assert clean.text == f"Write to {EMAIL}."  # another resident's answer
+    assert record.answers_redacted == 1
 
 
 def test_a_forgotten_residents_scheduled_message_is_cancelled_not_sent(sms_outbox):
