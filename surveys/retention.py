@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -93,6 +95,35 @@ def purge_expired_contacts(*, now: datetime | None = None) -> int:
     return deleted.contacts
 
 
+class ForgetError(ValueError):
+    """A detail that cannot identify a resident; `field` says which one."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_identifiers(*, email: str, phone: str) -> tuple[str, str]:
+    """The email address and number stripped, or ForgetError.
+
+    A typo must not pass for a done request: a malformed address matches nobody,
+    so the resident would be told they were forgotten while their contact stays.
+    """
+    email, phone = email.strip(), phone.strip()
+    if not email and not phone:
+        raise ForgetError("", "Give an email address or a phone number.")
+    if email and not _is_email(email):
+        raise ForgetError("email", "Enter a valid email address.")
+    if phone and not _is_possible_number(phone):
+        raise ForgetError(
+            "phone",
+            "Enter a valid phone number: ten digits for a US number, or the "
+            "number with its country code (+...).",
+        )
+    return email, phone
+
+
 def forget_resident(
     *,
     email: str = "",
@@ -104,12 +135,52 @@ def forget_resident(
 
     The email address matches whatever its case; the number in any format that
     reads as the same number (as the 311 system's were read). The record says how
-    many were deleted, and never the address.
+    many were deleted, and never the address. ForgetError, with nothing deleted
+    or recorded, for a malformed address or number.
     """
-    email, phone = email.strip(), phone.strip()
-    if not email and not phone:
-        raise ValueError("Give an email address or a phone number.")
-    matches = Q(pk__in=[])
+    email, phone = check_identifiers(email=email, phone=phone)
+    return _forget(
+        Q(pk__in=[]),
+        email=email,
+        phone=phone,
+        requested_by=requested_by,
+        requested_through=requested_through,
+    )
+
+
+def forget_contact(
+    *, contact_id: int, requested_by, requested_through: str
+) -> ContactDeletion | None:
+    """Forget the resident of one contact: it, and every contact with its email
+    address or number. None if it was already forgotten.
+
+    A number the 311 system sent malformed identifies nobody else, so only the
+    details that can are matched on; the contact itself goes whatever it holds.
+    """
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    email = contact.email.strip() if _is_email(contact.email.strip()) else ""
+    phone = next(
+        (
+            number
+            for number in (contact.phone_e164, contact.phone_as_given.strip())
+            if number and _is_possible_number(number)
+        ),
+        "",
+    )
+    return _forget(
+        Q(pk=contact.pk),
+        email=email,
+        phone=phone,
+        requested_by=requested_by,
+        requested_through=requested_through,
+    )
+
+
+def _forget(
+    matches: Q, *, email: str, phone: str, requested_by, requested_through: str
+) -> ContactDeletion:
     if email:
         matches |= Q(email__iexact=email)
     if phone:
@@ -136,6 +207,22 @@ def forget_resident(
         deleted.answers_redacted,
     )
     return record
+
+
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _is_possible_number(text: str) -> bool:
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
 
 
 def _number(text: str) -> str:

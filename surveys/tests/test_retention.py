@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -277,6 +277,71 @@ def test_the_command_forgets_and_says_how_many(capsys):
     assert not still_there(invitation)
     assert "1 contact(s) deleted" in capsys.readouterr().out
     assert ContactDeletion.objects.get().requested_through == "command"
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "error"),
+    [
+        ("--phone", "abc", "Enter a valid phone number"),
+        ("--phone", "123", "Enter a valid phone number"),
+        ("--email", "not-an-email", "Enter a valid email address."),
+        ("--email", "resident@", "Enter a valid email address."),
+    ],
+)
+def test_the_command_refuses_a_malformed_address_and_records_nothing(
+    option, given, error
+):
+    invitation = sent_invitation()
+    make_contact(make_request(told=False), email="email.only@example.org")
+
+    with pytest.raises(CommandError, match=error):
+        call_command("forget_resident", option, given)
+
+    assert still_there(invitation)
+    assert Contact.objects.count() == 2
+    assert not ContactDeletion.objects.exists()
+
+
+def test_the_admin_form_refuses_a_malformed_address_and_records_nothing(
+    client, city_admin
+):
+    invitation = sent_invitation()
+    client.force_login(city_admin)
+
+    page = client.post(
+        reverse("admin:surveys_contact_forget"), {"email": "not-an-email", "phone": ""}
+    )
+    number = client.post(
+        reverse("admin:surveys_contact_forget"), {"email": "", "phone": "abc"}
+    )
+
+    assert page.status_code == number.status_code == 200
+    assert "Enter a valid email address." in page.text
+    assert "Enter a valid phone number" in number.text
+    assert still_there(invitation)
+    assert not ContactDeletion.objects.exists()
+
+
+def test_forgetting_a_contact_with_a_malformed_number_forgets_only_that_contact(
+    client, city_admin
+):
+    malformed = Contact.objects.create(
+        service_request=make_request(told=False),
+        phone_as_given="call the super",
+        phone_problem=Contact.PhoneProblem.INVALID,
+    )
+    email_only = make_contact(make_request(told=False), email="other@example.org")
+    client.force_login(city_admin)
+
+    client.post(
+        reverse("admin:surveys_contact_changelist"),
+        {"action": "forget_residents", "_selected_action": [malformed.pk]},
+    )
+
+    assert not Contact.objects.filter(pk=malformed.pk).exists()
+    assert Contact.objects.filter(pk=email_only.pk).exists()
+    record = ContactDeletion.objects.get()
+    assert (record.contacts_deleted, record.channels) == (1, "")
 
 
 def test_city_admin_forgets_selected_residents_in_the_admin(client, city_admin):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.retention import forget_resident
+from surveys.retention import ForgetError, forget_resident
 
 
 class Command(BaseCommand):
@@ -16,7 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args, email: str, phone: str, **options) -> None:
         if not email.strip() and not phone.strip():
             raise CommandError("Give --email, --phone or both.")
-        record = forget_resident(email=email, phone=phone, requested_through="command")
+        try:
+            record = forget_resident(
+                email=email, phone=phone, requested_through="command"
+            )
+        except ForgetError as error:
+            raise CommandError(error.message) from None
         self.stdout.write(
             f"{record.contacts_deleted} contact(s) deleted (record {record.pk})."
         )
