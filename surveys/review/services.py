@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Trim, Upper
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agencies.models import ServiceRequest, StaffMembership
 from resolutions.models import ResolutionDescription, ResolutionNotice
@@ -357,7 +358,9 @@ def add_note(*, case: ReviewCase, text: str, actor) -> bool:
 @transaction.atomic
 def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
     """Close the case with what was done. "No action possible" needs the reason in
-    `note`. False if the case was already closed (a repeated post)."""
+    `note`. False if the actor's own closing is posted again; ReviewError if the
+    case was closed otherwise, so a second supervisor learns that their outcome
+    was not recorded instead of losing it silently."""
     note = note.strip()
     if resolution not in ReviewCase.Resolution.values:
         raise ReviewError("Choose what was done.")
@@ -365,7 +368,18 @@ def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
         raise ReviewError("Say why no action is possible.")
     case = _locked(case)
     if case.status == ReviewCase.Status.CLOSED:
-        return False
+        if (case.closed_by_id, case.resolution, case.resolution_note) == (
+            actor.pk,
+            resolution,
+            note,
+        ):
+            return False
+        closed_by = case.closed_by.get_username() if case.closed_by else "the site"
+        closed_on = date_format(timezone.localtime(case.closed_at), "D j M Y, H:i")
+        raise ReviewError(
+            f"This case was already closed by {closed_by} on {closed_on}; your "
+            "outcome was not recorded."
+        )
     now = timezone.now()
     ReviewCase.objects.filter(pk=case.pk).update(
         status=ReviewCase.Status.CLOSED,

@@ -268,12 +268,16 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST)
     if not form.is_valid():
         return _render_case(request, pk, status=400, close_form=form)
-    changed = services.close_case(
-        case=case,
-        resolution=form.cleaned_data["resolution"],
-        note=form.cleaned_data["note"],
-        actor=request.user,
-    )
+    try:
+        changed = services.close_case(
+            case=case,
+            resolution=form.cleaned_data["resolution"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect(_case_url(case))
     if changed:
         messages.success(request, "Case closed.")
     return redirect(_case_url(case))

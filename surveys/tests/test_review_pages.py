@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from agencies.models import Agency, ServiceRequest, StaffMembership
 from config.testing.staff import staff
@@ -264,6 +266,43 @@ def test_supervisor_works_a_case_to_closed(client, supervisor, hpd_case):
     ]
     page = client.get(url).content.decode()
     assert "Private property." in page and "sam" in page
+
+
+def test_closing_a_case_already_closed_by_a_colleague_says_the_outcome_was_lost(
+    client, supervisor, colleague, hpd_case
+):
+    url = reverse("review:close", args=[hpd_case.pk])
+    client.force_login(colleague)
+    client.post(url, {"resolution": "explained", "note": "Told them why."})
+    client.force_login(supervisor)
+
+    response = client.post(
+        url, {"resolution": "resident_contacted", "note": "Called."}, follow=True
+    )
+
+    hpd_case.refresh_from_db()
+    closed_on = date_format(timezone.localtime(hpd_case.closed_at), "D j M Y, H:i")
+    assert (
+        f"This case was already closed by sue on {closed_on}; your outcome was not "
+        "recorded." in response.text
+    )
+    assert (hpd_case.closed_by, hpd_case.resolution) == (colleague, "explained")
+    assert hpd_case.resolution_note == "Told them why."
+    assert hpd_case.events.filter(kind="closed").count() == 1
+
+
+def test_posting_the_same_closing_again_is_quietly_ignored(
+    client, supervisor, hpd_case
+):
+    url = reverse("review:close", args=[hpd_case.pk])
+    client.force_login(supervisor)
+    data = {"resolution": "explained", "note": "Told them why."}
+    client.post(url, data)
+
+    again = client.post(url, data, follow=True)
+
+    assert "already closed" not in again.text
+    assert hpd_case.events.filter(kind="closed").count() == 1
 
 
 def test_cannot_assign_to_another_agencys_supervisor(
