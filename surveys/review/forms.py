@@ -163,17 +163,43 @@ class CloseForm(forms.Form):
         return cleaned
 
 
+# Far more than a queue page ticks; a post beyond it was not made from the queue.
+MAX_TICKED = 1000
+
+
+class CaseIdsField(forms.Field):
+    """The ticked case ids. Which of them the user may assign is decided by
+    surveys.review.selectors.selected_cases, so one case of another agency or one
+    closed meanwhile does not refuse the rest."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Choose cases from the queue."}
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple) or len(value) > MAX_TICKED:
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        try:
+            ids = {int(item) for item in value}
+        except (TypeError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid"], "invalid"
+            ) from None
+        # Beyond the id column's range the database would fail, not answer.
+        if not all(0 < pk < 2**63 for pk in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        return sorted(ids)
+
+
 class BulkAssignForm(forms.Form):
-    cases = forms.ModelMultipleChoiceField(
-        queryset=ReviewCase.objects.none(), label="Cases"
-    )
+    cases = CaseIdsField(label="Cases")
     assignee = AssigneeField(
         queryset=get_user_model().objects.none(),
         empty_label="Choose a person",
         label="Assign selected to",
     )
 
-    def __init__(self, *args, user, cases, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cases"].queryset = cases
         self.fields["assignee"].queryset = people_for(user)

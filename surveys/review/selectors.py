@@ -1,5 +1,6 @@
 """What the review queue, a case page and the export read, scoped to the viewer."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +21,29 @@ COUNT_LIMIT = 10_000
 def cases_for(user) -> QuerySet[ReviewCase]:
     """The cases the user may see: their agency's, or all for city-wide staff."""
     return scope_to_user(ReviewCase.objects.all(), user)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Cases ticked for bulk assignment, sorted by what may happen to them."""
+
+    open_cases: QuerySet[ReviewCase]
+    closed: int
+    not_yours: int
+
+
+def selected_cases(*, user, ids: Collection[int]) -> Selection:
+    """The open cases among `ids` that the user may work; the rest only counted:
+    closed ones of theirs, and ids outside their scope (another agency's case, or
+    none), which stay as untouched as if they did not exist."""
+    ids = set(ids)
+    scoped = dict(cases_for(user).filter(pk__in=ids).values_list("pk", "status"))
+    open_ids = [pk for pk, status in scoped.items() if status == ReviewCase.Status.OPEN]
+    return Selection(
+        open_cases=cases_for(user).open().filter(pk__in=open_ids),
+        closed=len(scoped) - len(open_ids),
+        not_yours=len(ids) - len(scoped),
+    )
 
 
 def _comment() -> Subquery:

@@ -83,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         number = 1
     page = selectors.queue_page(cases, number=number)
     query = {key: value for key, value in request.GET.items() if key != "page"}
-    bulk = BulkAssignForm(user=request.user, cases=ReviewCase.objects.none())
+    bulk = BulkAssignForm(user=request.user)
     return render(
         request,
         "review/queue.html",
@@ -114,23 +114,29 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_POST
 @reviewers_only
 def bulk_assign(request: HttpRequest) -> HttpResponse:
-    scoped = selectors.cases_for(request.user).open()
-    form = BulkAssignForm(request.POST, user=request.user, cases=scoped)
+    form = BulkAssignForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Choose at least one open case and who gets them.")
         return redirect(_back_to_queue(request))
-    assigned, skipped = services.bulk_assign(
-        cases=form.cleaned_data["cases"],
+    selection = selectors.selected_cases(
+        user=request.user, ids=form.cleaned_data["cases"]
+    )
+    assigned, unchanged = services.bulk_assign(
+        cases=selection.open_cases,
         assignee=form.cleaned_data["assignee"],
         actor=request.user,
     )
     text = f"{assigned} case{'s' if assigned != 1 else ''} assigned."
-    if skipped:
+    if unchanged:
         text += (
-            f" {skipped} left as they were (already theirs, or of an agency they "
+            f" {unchanged} left as they were (already theirs, or of an agency they "
             "do not supervise)."
         )
-    messages.success(request, text)
+    if selection.closed:
+        text += f" {selection.closed} skipped: no longer open."
+    if selection.not_yours:
+        text += f" {selection.not_yours} skipped: not among your cases."
+    (messages.success if assigned else messages.warning)(request, text)
     return redirect(_back_to_queue(request))
 
 

@@ -337,6 +337,66 @@ def test_bulk_assign_to_a_colleague(client, supervisor, colleague, make_invitati
     assert cases[0].events.filter(kind="assigned", actor=supervisor).exists()
 
 
+def test_bulk_assign_assigns_what_it_may_and_says_why_it_skipped_the_rest(
+    client, supervisor, colleague, make_invitation, dsny_case
+):
+    open_case = case_for(make_invitation())
+    closed_case = case_for(make_invitation())
+    client.force_login(supervisor)
+    client.post(
+        reverse("review:close", args=[closed_case.pk]), {"resolution": "explained"}
+    )
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {
+            "cases": [open_case.pk, closed_case.pk, dsny_case.pk, 999_999_999],
+            "assignee": colleague.pk,
+        },
+        follow=True,
+    )
+
+    assert (
+        "1 case assigned. 1 skipped: no longer open. 2 skipped: not among your cases."
+        in response.text
+    )
+    assert set(ReviewCase.objects.filter(assigned_to=colleague)) == {open_case}
+    dsny_case.refresh_from_db()
+    assert dsny_case.assigned_to is None
+    assert dsny_case.events.count() == 1
+
+
+def test_bulk_assign_with_no_case_of_yours_assigns_nothing(
+    client, supervisor, colleague, dsny_case
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [dsny_case.pk], "assignee": colleague.pk},
+        follow=True,
+    )
+
+    assert "0 cases assigned. 1 skipped: not among your cases." in response.text
+    assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
+
+
+@pytest.mark.parametrize("cases", [[], ["x"], ["-1"], [str(2**63)]])
+def test_bulk_assign_refuses_a_post_without_case_ids(
+    client, supervisor, colleague, hpd_case, cases
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": cases, "assignee": colleague.pk},
+        follow=True,
+    )
+
+    assert "Choose at least one open case and who gets them." in response.text
+    assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
+
+
 def test_bulk_assign_refuses_external_redirects(
     client, supervisor, colleague, hpd_case
 ):
