@@ -144,6 +144,7 @@ def case_detail(*, user, pk: int) -> ReviewCase:
             "agency",
             "response__invitation__contact",
             "response__survey_version",
+            "service_request__agency",
             "service_request__complaint_type",
             "service_request__resolution_description",
             "assigned_to",

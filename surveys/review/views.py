@@ -14,10 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.roles import agency_code_of
 from config.csv_export import csv_response
+from resolutions.rendering import resident_text
 from surveys.masking import can_see_contact_details, mask_email, mask_phone
 from surveys.models import ReviewCase
 from surveys.review import selectors, services
@@ -162,6 +164,14 @@ def _answers(case: ReviewCase) -> list[dict]:
     return rows
 
 
+def _language_name(code: str) -> str:
+    """ "Urdu" for "ur": staff read the name in English, whatever the resident's."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
 def _contact(request: HttpRequest, case: ReviewCase) -> dict | None:
     contact = case.response.invitation.contact
     if contact is None:
@@ -182,22 +192,17 @@ def _render_case(
         case = selectors.case_detail(user=request.user, pk=pk)
     except ReviewCase.DoesNotExist:
         raise Http404("No such case.") from None
-    notices = list(case.service_request.notices.all())
     told = []
-    for notice in notices:
-        translation = next(
-            (
-                t
-                for t in notice.version.translations.all()
-                if t.language == notice.language
-            ),
-            None,
-        )
+    for notice in case.service_request.notices.all():
+        # Filled as the resident's message was, address included: whoever may
+        # open the case may see the request's address.
+        text = resident_text(notice.version, notice.language, case.service_request)
         told.append(
             {
                 "notice": notice,
-                "text": translation.text if translation else notice.version.text,
-                "in_english_instead": translation is None and notice.language != "en",
+                "text": text.text,
+                "language": _language_name(notice.language),
+                "in_english_instead": text.is_fallback,
             }
         )
     answers = _answers(case)
@@ -205,6 +210,8 @@ def _render_case(
         request,
         case=case,
         told=told,
+        invitation_language=_language_name(case.response.invitation.language),
+        response_language=_language_name(case.response.language),
         answers=[row for row in answers if row["key"] != "comment"],
         comment=next((row["answer"] for row in answers if row["key"] == "comment"), ""),
         contact=_contact(request, case),

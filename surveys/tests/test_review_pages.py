@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 
 from agencies.models import Agency, ServiceRequest, StaffMembership
 from config.testing.staff import staff
+from resolutions.models import ResolutionNotice
 from surveys.models import ReviewCase
 from surveys.responses import record_response
 
@@ -163,10 +164,29 @@ def test_case_page_shows_timeline_and_contact(client, supervisor, hpd_case):
 
     page = client.get(reverse("review:case", args=[hpd_case.pk])).content.decode()
 
-    assert "An inspector visited {address}" in page  # what the resident was told
+    # What the resident was told, filled as their message was.
+    assert "An inspector visited 17 Hidden Lane and the owner restored" in page
+    assert "{address}" not in page
     assert "Version 1" in page
     assert "Strongly disagree" in page
     assert "resident.private@example.org" in page  # supervisors may call back
+
+
+def test_case_page_names_languages_instead_of_codes(
+    client, supervisor, make_invitation
+):
+    case = case_for(make_invitation(language="ur"))
+    ResolutionNotice.objects.filter(service_request=case.service_request).update(
+        language="ur"
+    )
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[case.pk])).content.decode()
+
+    assert "in Urdu (no translation: English text)" in page
+    assert "Surveyed</strong> by Email in Urdu" in page
+    assert "Answered</strong> by Email in English" in page
+    assert " in ur" not in page and " in en" not in page
 
 
 def test_export_neutralises_formulas(client, supervisor, hpd_case):
