@@ -78,9 +78,13 @@ def dashboard_view(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("surveys.view_dashboards"):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only supervisors and city administrators see the dashboards."
+            )
         if not sees_all_agencies(request.user) and agency_code_of(request.user) is None:
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Your account belongs to no agency, so it has no figures to see."
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
