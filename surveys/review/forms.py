@@ -29,17 +29,31 @@ def _username(user) -> str:
 
 
 def people_for(user):
-    """Whom the user may assign cases to: their agency's supervisors and the city
-    administrators; every supervisor for city-wide staff."""
+    """Whom the queue can be filtered by: the user's agency's supervisors and the
+    city administrators, who may hold its cases; everyone who works cases for
+    city-wide staff."""
+    role = StaffMembership.Role
+    supervisors = Q(membership__role=role.SUPERVISOR)
     if not sees_all_agencies(user):
-        return eligible_assignees(agency_id=agency_code_of(user))
+        supervisors &= Q(membership__agency_id=agency_code_of(user))
     return (
         get_user_model()
-        .objects.filter(
-            Q(membership__role=StaffMembership.Role.SUPERVISOR)
-            | Q(membership__role=StaffMembership.Role.CITY_ADMIN),
-            is_active=True,
-        )
+        .objects.filter(supervisors | Q(membership__role=role.CITY_ADMIN))
+        .filter(is_active=True)
+        .order_by("username")
+    )
+
+
+def assignees_for(user):
+    """Whom the user may give the ticked cases: their agency's supervisors; every
+    supervisor, and themselves, for a city administrator. Each case is checked
+    again against its own agency (surveys.review.services.assign_case)."""
+    if not sees_all_agencies(user):
+        return eligible_assignees(agency_id=agency_code_of(user), actor=user)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(membership__role=StaffMembership.Role.SUPERVISOR) | Q(pk=user.pk))
         .order_by("username")
     )
 
@@ -125,9 +139,11 @@ class AssignForm(forms.Form):
         label="Assign to",
     )
 
-    def __init__(self, *args, agency_id: str | None, **kwargs):
+    def __init__(self, *args, agency_id: str | None, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = eligible_assignees(agency_id=agency_id)
+        self.fields["assignee"].queryset = eligible_assignees(
+            agency_id=agency_id, actor=actor
+        )
 
 
 class NoteForm(forms.Form):
@@ -202,4 +218,4 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = people_for(user)
+        self.fields["assignee"].queryset = assignees_for(user)

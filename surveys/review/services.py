@@ -24,12 +24,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from agencies.models import ServiceRequest, StaffMembership
+from agencies.roles import sees_all_agencies
 from resolutions.models import ResolutionDescription, ResolutionNotice
 from surveys.models import Response, ReviewCase, ReviewEvent
 from surveys.review.deadlines import review_due_at
 from surveys.scales import DISSATISFIED, score_of
 
 logger = logging.getLogger(__name__)
+
+WORK_PERMISSION = "surveys.work_reviewcase"
 
 Outcome = ResolutionDescription.Outcome
 Priority = ReviewCase.Priority
@@ -274,16 +277,25 @@ def refresh_review_priorities() -> int:
     return len(raised)
 
 
-def eligible_assignees(*, agency_id: str | None) -> QuerySet:
-    """Who may work a case of the agency: its supervisors and city administrators."""
-    role = StaffMembership.Role
+def eligible_assignees(*, agency_id: str | None, actor=None) -> QuerySet:
+    """Whom the actor may give a case of the agency: its supervisors, and a city
+    administrator themselves, who works every agency's cases. Other city
+    administrators are never offered: a supervisor hands work to a colleague of
+    the agency, not upwards."""
+    people = Q(
+        membership__role=StaffMembership.Role.SUPERVISOR,
+        membership__agency_id=agency_id,
+    )
+    if (
+        actor is not None
+        and actor.has_perm(WORK_PERMISSION)
+        and sees_all_agencies(actor)
+    ):
+        people |= Q(pk=actor.pk)
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(
-            Q(membership__role=role.SUPERVISOR, membership__agency_id=agency_id)
-            | Q(membership__role=role.CITY_ADMIN)
-        )
+        .filter(people)
         .order_by("username")
     )
 
@@ -294,14 +306,15 @@ def _locked(case: ReviewCase) -> ReviewCase:
 
 @transaction.atomic
 def assign_case(*, case: ReviewCase, assignee, actor) -> bool:
-    """Give the case to a supervisor of its agency (or a city administrator), or to
-    nobody with assignee None. False when nothing changed, e.g. a repeated post."""
+    """Give the case to a supervisor of its agency (or to the acting city
+    administrator), or to nobody with assignee None. False when nothing changed,
+    e.g. a repeated post."""
     case = _locked(case)
     if case.status != ReviewCase.Status.OPEN:
         raise ReviewError("This case is closed.")
     if (
         assignee is not None
-        and not eligible_assignees(agency_id=case.agency_id)
+        and not eligible_assignees(agency_id=case.agency_id, actor=actor)
         .filter(pk=assignee.pk)
         .exists()
     ):

@@ -32,7 +32,7 @@ from surveys.review.forms import (
 )
 from surveys.scales import SCALES
 
-WORK_PERMISSION = "surveys.work_reviewcase"
+WORK_PERMISSION = services.WORK_PERMISSION
 
 
 def reviewers_only(view):
@@ -217,7 +217,9 @@ def _render_case(
         contact=_contact(request, case),
         assign_form=forms.get("assign_form")
         or AssignForm(
-            initial={"assignee": case.assigned_to_id}, agency_id=case.agency_id
+            initial={"assignee": case.assigned_to_id},
+            agency_id=case.agency_id,
+            actor=request.user,
         ),
         note_form=forms.get("note_form") or NoteForm(),
         close_form=forms.get("close_form") or CloseForm(),
@@ -243,7 +245,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         data = {"assignee": request.user.pk}
     else:
         data = request.POST
-    form = AssignForm(data, agency_id=case.agency_id)
+    form = AssignForm(data, agency_id=case.agency_id, actor=request.user)
     if not form.is_valid():
         return _render_case(request, pk, status=400, assign_form=form)
     try:

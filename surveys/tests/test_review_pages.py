@@ -339,6 +339,72 @@ def test_cannot_assign_to_another_agencys_supervisor(
     assert hpd_case.assigned_to is None
 
 
+def options_of(page: str, select_name: str) -> set[str]:
+    select = page.split(f'name="{select_name}"', 1)[1].split("</select>", 1)[0]
+    return {
+        option.split(">", 1)[1].split("<", 1)[0]
+        for option in select.split("<option")[1:]
+    }
+
+
+def test_supervisors_are_offered_only_their_agencys_supervisors(
+    client, supervisor, colleague, dsny_supervisor, city_admin, hpd_case
+):
+    client.force_login(supervisor)
+
+    case_page = client.get(reverse("review:case", args=[hpd_case.pk])).text
+    queue = client.get(reverse("review:queue")).text
+
+    assert options_of(case_page, "assignee") == {"Nobody", "sam", "sue"}
+    assert options_of(queue.split('action="/staff/review/assign/"')[1], "assignee") == {
+        "Choose a person",
+        "sam",
+        "sue",
+    }
+
+
+def test_a_supervisor_cannot_give_a_case_to_a_city_administrator(
+    client, supervisor, city_admin, hpd_case
+):
+    client.force_login(supervisor)
+
+    one = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": city_admin.pk}
+    )
+    bulk = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [hpd_case.pk], "assignee": city_admin.pk},
+    )
+
+    assert one.status_code == 400
+    assert bulk.status_code == 302
+    hpd_case.refresh_from_db()
+    assert hpd_case.assigned_to is None
+
+
+def test_a_city_administrator_may_take_a_case_but_not_give_it_to_another(
+    client, supervisor, city_admin, second_city_admin, hpd_case
+):
+    client.force_login(city_admin)
+
+    offered = options_of(
+        client.get(reverse("review:case", args=[hpd_case.pk])).text, "assignee"
+    )
+    to_other = client.post(
+        reverse("review:assign", args=[hpd_case.pk]),
+        {"assignee": second_city_admin.pk},
+    )
+    to_me = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": "me"}
+    )
+
+    assert offered == {"Nobody", "carmen", "sam"}
+    assert to_other.status_code == 400
+    assert to_me.status_code == 302
+    hpd_case.refresh_from_db()
+    assert hpd_case.assigned_to == city_admin
+
+
 def test_bulk_assign_to_a_colleague(client, supervisor, colleague, make_invitation):
     cases = [case_for(make_invitation()) for _ in range(3)]
     client.force_login(supervisor)
