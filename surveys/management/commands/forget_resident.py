@@ -6,7 +6,8 @@ from surveys.retention import ForgetError, forget_resident
 class Command(BaseCommand):
     help = (
         "Delete every stored contact with this email address or phone number, as "
-        "the resident asked. The deletion is recorded without the address."
+        "the resident asked, and remove the emails, phone numbers and addresses "
+        "they typed in their answers. The deletion is recorded without the address."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
