@@ -165,7 +165,7 @@ def _answers(case: ReviewCase) -> list[dict]:
 
 
 def _language_name(code: str) -> str:
-    """ "Urdu" for "ur": staff read the name in English, whatever the resident's."""
+    """The language's English name ("Urdu" for "ur"), which staff read."""
     try:
         return get_language_info(code)["name"]
     except KeyError:
