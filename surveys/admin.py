@@ -62,7 +62,12 @@ from surveys.models import (
     SurveyVersionTranslation,
 )
 from surveys.preview import preview_version
-from surveys.retention import forget_resident
+from surveys.retention import (
+    ForgetError,
+    check_identifiers,
+    forget_contact,
+    forget_resident,
+)
 
 Status = SurveyVersion.Status
 
@@ -1110,13 +1115,12 @@ class ForgetResidentForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            not cleaned.get("email", "").strip()
-            and not cleaned.get("phone", "").strip()
-        ):
-            raise forms.ValidationError(
-                "Give an email address, a phone number or both."
+        try:
+            check_identifiers(
+                email=cleaned.get("email", ""), phone=cleaned.get("phone", "")
             )
+        except ForgetError as error:
+            self.add_error(error.field or None, error.message)
         return cleaned
 
 
@@ -1195,15 +1199,15 @@ class ContactAdmin(RecordAdmin):
     )
     def forget_residents(self, request, queryset) -> None:
         deleted = 0
-        for contact in queryset:
-            if not Contact.objects.filter(pk=contact.pk).exists():
-                continue  # already forgotten with an earlier resident of the list
-            deleted += forget_resident(
-                email=contact.email,
-                phone=contact.phone_e164 or contact.phone_as_given,
+        for contact_id in queryset.values_list("pk", flat=True):
+            record = forget_contact(
+                contact_id=contact_id,
                 requested_by=request.user,
                 requested_through="admin",
-            ).contacts_deleted
+            )
+            # None: already forgotten with an earlier resident of the list.
+            if record is not None:
+                deleted += record.contacts_deleted
         self.message_user(
             request, f"{deleted} contact(s) deleted; the deletion is recorded."
         )
@@ -1312,6 +1316,7 @@ class ContactDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "deleted_at",
         "reason",
         "contacts_deleted",
+        "answers_redacted",
         "channels",
         "requested_by",
         "requested_through",

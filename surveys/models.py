@@ -724,6 +724,11 @@ class ContactDeletion(models.Model):
         help_text="Which kind of detail identified the resident: email, sms or both.",
     )
     contacts_deleted = models.PositiveIntegerField()
+    answers_redacted = models.PositiveIntegerField(
+        default=0,
+        help_text="Free-text answers of theirs that lost an email address, phone "
+        "number or street address they typed.",
+    )
     deleted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

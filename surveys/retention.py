@@ -8,19 +8,25 @@ runs it. A resident can also ask to be forgotten at once (`forget_resident`:
 the `forget_resident` command or the contacts admin).
 
 What stays: invitations, messages (the text sent, survey link masked), responses
-and answers, none of which holds an address; and the keyed digests
-(`address_digest`) that opt-outs and the frequent-caller limit match on, which
-cannot be turned back into an address without the site's key. Provider errors and
-invitation notes, which may quote an address, lose it. Each deletion is recorded
-as a ContactDeletion: when, why, by whom, how many; never whose.
+and answers; and the keyed digests (`address_digest`) that opt-outs and the
+frequent-caller limit match on, which cannot be turned back into an address
+without the site's key. Provider errors and invitation notes, which may quote an
+address, lose it. The resident's own free-text answers lose every email address,
+phone number, street address and apartment they typed, removed as for open data
+(surveys.publication.redaction), so what they wrote does not keep the details the
+contact no longer holds. Each deletion is recorded as a ContactDeletion: when,
+why, by whom, how many contacts and answers; never whose.
 """
 
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -28,7 +34,16 @@ from django.utils import timezone
 from agencies.models import ServiceRequest
 from surveys.contacts import DEFAULT_REGION
 from surveys.masking import remove_addresses
-from surveys.models import Channel, Contact, ContactDeletion, Invitation, Message
+from surveys.models import (
+    Answer,
+    Channel,
+    Contact,
+    ContactDeletion,
+    Invitation,
+    Message,
+    Question,
+)
+from surveys.publication.redaction import redact_comment
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +79,49 @@ def purge_expired_contacts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         deleted = _delete(expired_contacts(now=now).select_for_update(skip_locked=True))
-        if deleted:
+        if deleted.contacts:
             ContactDeletion.objects.create(
                 reason=ContactDeletion.Reason.RETENTION,
                 requested_through="daily job",
-                contacts_deleted=deleted,
+                contacts_deleted=deleted.contacts,
+                answers_redacted=deleted.answers_redacted,
                 deleted_at=now,
             )
-    logger.info("retention: %s contact(s) deleted", deleted)
-    return deleted
+    logger.info(
+        "retention: %s contact(s) deleted, %s answer(s) redacted",
+        deleted.contacts,
+        deleted.answers_redacted,
+    )
+    return deleted.contacts
+
+
+class ForgetError(ValueError):
+    """A detail that cannot identify a resident; `field` says which one."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_identifiers(*, email: str, phone: str) -> tuple[str, str]:
+    """The email address and number stripped, or ForgetError.
+
+    A typo must not pass for a done request: a malformed address matches nobody,
+    so the resident would be told they were forgotten while their contact stays.
+    """
+    email, phone = email.strip(), phone.strip()
+    if not email and not phone:
+        raise ForgetError("", "Give an email address or a phone number.")
+    if email and not _is_email(email):
+        raise ForgetError("email", "Enter a valid email address.")
+    if phone and not _is_possible_number(phone):
+        raise ForgetError(
+            "phone",
+            "Enter a valid phone number: ten digits for a US number, or the "
+            "number with its country code (+...).",
+        )
+    return email, phone
 
 
 def forget_resident(
@@ -86,12 +135,52 @@ def forget_resident(
 
     The email address matches whatever its case; the number in any format that
     reads as the same number (as the 311 system's were read). The record says how
-    many were deleted, and never the address.
+    many were deleted, and never the address. ForgetError, with nothing deleted
+    or recorded, for a malformed address or number.
     """
-    email, phone = email.strip(), phone.strip()
-    if not email and not phone:
-        raise ValueError("Give an email address or a phone number.")
-    matches = Q(pk__in=[])
+    email, phone = check_identifiers(email=email, phone=phone)
+    return _forget(
+        Q(pk__in=[]),
+        email=email,
+        phone=phone,
+        requested_by=requested_by,
+        requested_through=requested_through,
+    )
+
+
+def forget_contact(
+    *, contact_id: int, requested_by, requested_through: str
+) -> ContactDeletion | None:
+    """Forget the resident of one contact: it, and every contact with its email
+    address or number. None if it was already forgotten.
+
+    A number the 311 system sent malformed identifies nobody else, so only the
+    details that can are matched on; the contact itself goes whatever it holds.
+    """
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    email = contact.email.strip() if _is_email(contact.email.strip()) else ""
+    phone = next(
+        (
+            number
+            for number in (contact.phone_e164, contact.phone_as_given.strip())
+            if number and _is_possible_number(number)
+        ),
+        "",
+    )
+    return _forget(
+        Q(pk=contact.pk),
+        email=email,
+        phone=phone,
+        requested_by=requested_by,
+        requested_through=requested_through,
+    )
+
+
+def _forget(
+    matches: Q, *, email: str, phone: str, requested_by, requested_through: str
+) -> ContactDeletion:
     if email:
         matches |= Q(email__iexact=email)
     if phone:
@@ -107,12 +196,33 @@ def forget_resident(
                 for channel, given in ((Channel.EMAIL, email), (Channel.SMS, phone))
                 if given
             ),
-            contacts_deleted=deleted,
+            contacts_deleted=deleted.contacts,
+            answers_redacted=deleted.answers_redacted,
         )
     logger.info(
-        "contact deletion %s: %s contact(s) forgotten on request", record.pk, deleted
+        "contact deletion %s: %s contact(s) forgotten on request, %s answer(s) "
+        "redacted",
+        record.pk,
+        deleted.contacts,
+        deleted.answers_redacted,
     )
     return record
+
+
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _is_possible_number(text: str) -> bool:
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
 
 
 def _number(text: str) -> str:
@@ -139,12 +249,18 @@ def _contacts_with_number(phone: str) -> list[int]:
     return ids
 
 
-def _delete(contacts: QuerySet[Contact]) -> int:
+class Deleted(NamedTuple):
+    contacts: int
+    answers_redacted: int
+
+
+def _delete(contacts: QuerySet[Contact]) -> Deleted:
     """Delete the contacts, and any copy of their addresses in stored text."""
     ids = list(contacts.values_list("pk", flat=True))
     if not ids:
-        return 0
+        return Deleted(contacts=0, answers_redacted=0)
     invitations = Invitation.objects.filter(contact_id__in=ids)
+    answers_redacted = _redact_answers(invitations)
     # Messages still waiting would find no address when due; cancel them now.
     Message.objects.filter(
         invitation__in=invitations, status=Message.Status.SCHEDULED
@@ -161,7 +277,29 @@ def _delete(contacts: QuerySet[Contact]) -> int:
         status=Status.SKIPPED, skip_reason=Invitation.SkipReason.UNREACHABLE
     )
     _, deleted = Contact.objects.filter(pk__in=ids).delete()
-    return deleted.get(Contact._meta.label, 0)
+    return Deleted(
+        contacts=deleted.get(Contact._meta.label, 0),
+        answers_redacted=answers_redacted,
+    )
+
+
+def _redact_answers(invitations: QuerySet[Invitation]) -> int:
+    """Remove personal details from the free text the residents typed; how many
+    answers changed. Their comments' reviews already hold only redacted text."""
+    changed = []
+    for answer in (
+        Answer.objects.filter(
+            response__invitation__in=invitations, question__kind=Question.Kind.TEXT
+        )
+        .exclude(text="")
+        .only("pk", "text")
+    ):
+        redacted = redact_comment(answer.text)
+        if redacted != answer.text:
+            answer.text = redacted
+            changed.append(answer)
+    Answer.objects.bulk_update(changed, ["text"], batch_size=1000)
+    return len(changed)
 
 
 def _scrub(row, field: str) -> None:

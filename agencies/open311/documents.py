@@ -60,6 +60,18 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Three decimals of a degree: about 110 m north-south and 85 m east-west in NYC.
 COORDINATE_DECIMALS = 3
 
+# A house number at the start of a street name, as some 311 rows have it
+# ("1048 RAYMOND BLVD"): digits, perhaps a Queens-style hyphen part ("45-10") and
+# a letter ("12A").
+_HOUSE_NUMBER = re.compile(r"^\d+(?:-\d+)?[A-Z]?\s+(?=\S)", re.IGNORECASE)
+# Numbered streets and avenues are written with their number first ("5 AVENUE",
+# "86 STREET", "3 AVENUE SOUTH"): that number is the street's, not a house's.
+_NUMBERED_STREET = re.compile(
+    r"^\d+\s+(?:STREET|ST|AVENUE|AVE|ROAD|RD|PLACE|PL|DRIVE|DR|LANE|LN|COURT|CT|"
+    r"TERRACE|TER|WAY|WALK)(?:\s+(?:NORTH|SOUTH|EAST|WEST|N|S|E|W))?$",
+    re.IGNORECASE,
+)
+
 
 def service_document(complaint_type: ComplaintType) -> dict:
     agency = complaint_type.agency
@@ -137,8 +149,18 @@ def _last_update(request: ServiceRequest) -> datetime | None:
 
 def _block_address(request: ServiceRequest) -> str | None:
     borough = ServiceRequest.Borough(request.borough).label if request.borough else ""
-    parts = [part for part in (request.street_name.strip(), borough) if part]
+    street = street_without_house_number(request.street_name)
+    parts = [part for part in (street, borough) if part]
     return ", ".join(parts) or None
+
+
+def street_without_house_number(street: str) -> str:
+    """The street name with a leading house number removed: "1048 RAYMOND BLVD"
+    is "RAYMOND BLVD", "45-10 BROADWAY" "BROADWAY", while "5 AVENUE" stays."""
+    street = " ".join(street.split())
+    if _NUMBERED_STREET.match(street):
+        return street
+    return _HOUSE_NUMBER.sub("", street)
 
 
 def json_response(documents, *, status: int = 200) -> HttpResponse:

@@ -345,6 +345,29 @@ def test_no_contact_details_nor_house_number_in_any_answer(client):
         assert "40.612345" not in text
 
 
+@pytest.mark.parametrize(
+    ("street_name", "address"),
+    [
+        ("1048 RAYMOND BLVD", "RAYMOND BLVD, Brooklyn"),
+        ("45-10 COURT SQUARE", "COURT SQUARE, Brooklyn"),
+        ("12A  MAIN STREET", "MAIN STREET, Brooklyn"),
+        ("1048 86 STREET", "86 STREET, Brooklyn"),
+        # The number of a numbered street is no house number.
+        ("5 AVENUE", "5 AVENUE, Brooklyn"),
+        ("86 STREET", "86 STREET, Brooklyn"),
+        ("WEST 7 STREET", "WEST 7 STREET, Brooklyn"),
+    ],
+)
+def test_a_house_number_inside_the_street_name_is_left_out_of_the_address(
+    client, street_name, address
+):
+    request = make_request(street_name=street_name)
+
+    response = client.get(reverse("open311:request", args=[request.pk, "json"]))
+
+    assert response.json()[0]["address"] == address
+
+
 def test_a_list_costs_the_same_queries_for_two_requests_or_fifty(
     client, django_assert_num_queries
 ):

@@ -61,3 +61,16 @@ def test_a_window_of_the_bundled_sample_lists_its_requests(client):
     ).count()
     assert len(body) == min(expected, 1000) > 0
     assert body[0]["service_request_id"] == str(newest.pk)
+
+
+def test_the_sample_row_with_a_house_number_in_its_street_name_shows_the_street(
+    client,
+):
+    import_service_requests(path=SAMPLE)
+    request = ServiceRequest.objects.get(pk=40176306)
+    assert request.street_name == "1048 RAYMOND BLVD"
+
+    body = client.get(reverse("open311:request", args=[request.pk, "json"])).json()
+
+    assert body[0]["address"].startswith("RAYMOND BLVD")
+    assert "1048" not in body[0]["address"]

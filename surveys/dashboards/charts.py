@@ -31,12 +31,14 @@ class Bar:
     note: str = ""
 
 
-def bar_chart(*, title: str, table_id: str, bars: Sequence[Bar]) -> SafeString:
+def bar_chart(
+    *, title: str, table_id: str, table_caption: str, bars: Sequence[Bar]
+) -> SafeString:
     """Horizontal bars on a 0-100 scale, with 95% interval whiskers."""
     label_width, plot_width, row_height, top = 300, 420, 26, 28
     width = label_width + plot_width + 90
     height = top + row_height * max(len(bars), 1) + 10
-    parts = [_frame(width, height, title, table_id)]
+    parts = [_frame(width, height, title, table_id, table_caption)]
     for tick in (0, 25, 50, 75, 100):
         x = label_width + plot_width * tick / 100
         parts.append(
@@ -124,12 +126,17 @@ class Series:
 
 
 def line_chart(
-    *, title: str, table_id: str, labels: Sequence[str], series: Sequence[Series]
+    *,
+    title: str,
+    table_id: str,
+    table_caption: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
 ) -> SafeString:
     """Lines on a 0-100 scale over periods; gaps where a period has no figure."""
     left, top, plot_width, plot_height = 44, 30, 700, 220
     width, height = left + plot_width + 20, top + plot_height + 70
-    parts = [_frame(width, height, title, table_id)]
+    parts = [_frame(width, height, title, table_id, table_caption)]
     for tick in (0, 25, 50, 75, 100):
         y = top + plot_height * (1 - tick / 100)
         parts.append(
@@ -217,7 +224,11 @@ def line_chart(
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
 
 
-def _frame(width: float, height: float, title: str, table_id: str) -> SafeString:
+def _frame(
+    width: float, height: float, title: str, table_id: str, table_caption: str
+) -> SafeString:
+    # The description names the table by its caption, the words a screen reader
+    # announces for it, not by the chart's own title.
     return format_html(
         '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
         'preserveAspectRatio="xMinYMin meet" aria-labelledby="{}-title {}-desc" '
@@ -230,5 +241,5 @@ def _frame(width: float, height: float, title: str, table_id: str) -> SafeString
         table_id,
         title,
         table_id,
-        escape(f"The same figures are in the table “{title}” below."),
+        escape(f"The same figures are in the table “{table_caption}” below."),
     )

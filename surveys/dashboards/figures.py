@@ -186,6 +186,12 @@ class Row:
     def too_few(self) -> bool:
         return self.satisfaction_n < MIN_ANSWERS
 
+    @property
+    def too_few_to_tell(self) -> bool:
+        """Marked "too few to tell": some answers, fewer than MIN_ANSWERS. A row
+        with none has no figures to doubt."""
+        return 0 < self.satisfaction_n < MIN_ANSWERS
+
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None

@@ -78,9 +78,13 @@ def dashboard_view(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("surveys.view_dashboards"):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only supervisors and city administrators see the dashboards."
+            )
         if not sees_all_agencies(request.user) and agency_code_of(request.user) is None:
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Your account belongs to no agency, so it has no figures to see."
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -197,6 +201,15 @@ def figure_cells(row: Row) -> list[Any]:
     ]
 
 
+# The page's "too few to tell" mark, so a spreadsheet does not read a share of
+# three answers as firmly as one of three hundred.
+TOO_FEW_HEADER = "too_few_to_tell"
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
 def _csv(
     name: str, first_columns: list[str], rows: Iterable[Row], first=None
 ) -> HttpResponse:
@@ -204,13 +217,20 @@ def _csv(
     stamp = timezone.localdate().isoformat()
     return csv_response(
         filename=f"{name}-{stamp}.csv",
-        header=[*first_columns, *FIGURE_HEADER],
-        rows=([*first(row), *figure_cells(row)] for row in rows),
+        header=[*first_columns, *FIGURE_HEADER, TOO_FEW_HEADER],
+        rows=(
+            [*first(row), *figure_cells(row), _flag(row.too_few_to_tell)]
+            for row in rows
+        ),
     )
 
 
 def _wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
+
+
+TIME_TO_CLOSE_CAPTION = "Survey results by time to close"
+OUTCOMES_CAPTION = "Survey results by outcome, most dissatisfied first"
 
 
 def _satisfaction_bars(rows: Iterable[Row]) -> list[charts.Bar]:
@@ -238,6 +258,7 @@ def index(request: HttpRequest) -> HttpResponse:
     dimension = BREAKDOWNS[by]
     rows = figures.breakdown(filters, dimension)
     label = Dimension(dimension).label
+    caption = f"Survey results by {label.lower()}"
     if _wants_csv(request):
         return _csv(f"satisfaction-by-{by}", [label.lower()], rows)
     return _page(
@@ -249,12 +270,13 @@ def index(request: HttpRequest) -> HttpResponse:
         whole=figures.total(rows),
         by=by,
         by_label=label,
-        caption=f"Survey results by {label.lower()}",
+        caption=caption,
         breakdowns=[(key, Dimension(d).label) for key, d in BREAKDOWNS.items()],
         query_without_by=_without(request, "by", "format"),
         chart=charts.bar_chart(
             title=f"Mean satisfaction by {label.lower()}",
             table_id="figures",
+            table_caption=caption,
             bars=_satisfaction_bars(rows[:40]),
         ),
         page="index",
@@ -272,9 +294,11 @@ def trend(request: HttpRequest) -> HttpResponse:
             rows,
             first=lambda row: [row.key],
         )
+    caption = f"Survey results by {filters.period}"
     chart = charts.line_chart(
         title=f"Satisfaction and response rate by {filters.period}",
         table_id="figures",
+        table_caption=caption,
         labels=[
             f"{r.extra['start']:%b %d}"
             if filters.period == "week"
@@ -296,6 +320,7 @@ def trend(request: HttpRequest) -> HttpResponse:
         form,
         rows=rows,
         chart=chart,
+        caption=caption,
         page="trend",
     )
 
@@ -316,9 +341,11 @@ def time_to_close(request: HttpRequest) -> HttpResponse:
         filters,
         form,
         rows=rows,
+        caption=TIME_TO_CLOSE_CAPTION,
         chart=charts.bar_chart(
             title="Mean satisfaction by time to close",
             table_id="figures",
+            table_caption=TIME_TO_CLOSE_CAPTION,
             bars=_satisfaction_bars(rows),
         ),
         page="time_to_close",
@@ -349,8 +376,12 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         filters,
         form,
         rows=rows,
+        caption=OUTCOMES_CAPTION,
         chart=charts.bar_chart(
-            title="Share dissatisfied by outcome (%)", table_id="figures", bars=bars
+            title="Share dissatisfied by outcome (%)",
+            table_id="figures",
+            table_caption=OUTCOMES_CAPTION,
+            bars=bars,
         ),
         page="outcomes",
     )
@@ -374,6 +405,11 @@ def versions(request: HttpRequest) -> HttpResponse:
         if description is None:
             raise Http404
         rows, comparisons = figures.version_comparison(filters, description)
+    caption = (
+        f"Survey results by version of {description.title}"
+        if description
+        else "Survey results by resolution description"
+    )
     if _wants_csv(request):
         if description is None:
             return _csv("descriptions", ["description"], choices)
@@ -393,9 +429,11 @@ def versions(request: HttpRequest) -> HttpResponse:
         choices=choices,
         description=description,
         comparisons=comparisons,
+        caption=caption,
         chart=charts.bar_chart(
             title="Mean satisfaction by version",
             table_id="figures",
+            table_caption=caption,
             bars=_satisfaction_bars(rows),
         )
         if rows
@@ -430,6 +468,7 @@ def report_card(request: HttpRequest) -> HttpResponse:
                 "grade",
                 "median days to close",
                 *FIGURE_HEADER,
+                TOO_FEW_HEADER,
             ],
             rows=(
                 [
@@ -439,6 +478,8 @@ def report_card(request: HttpRequest) -> HttpResponse:
                     row.extra["grade"] or "",
                     _num(row.extra["median_days"]),
                     *figure_cells(row),
+                    # The page's "No grade: too few answers".
+                    _flag(row.extra["grade"] is None),
                 ]
                 for row in rows
             ),

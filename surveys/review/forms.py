@@ -29,17 +29,31 @@ def _username(user) -> str:
 
 
 def people_for(user):
-    """Whom the user may assign cases to: their agency's supervisors and the city
-    administrators; every supervisor for city-wide staff."""
+    """Whom the queue can be filtered by: the user's agency's supervisors and the
+    city administrators, who may hold its cases; everyone who works cases for
+    city-wide staff."""
+    role = StaffMembership.Role
+    supervisors = Q(membership__role=role.SUPERVISOR)
     if not sees_all_agencies(user):
-        return eligible_assignees(agency_id=agency_code_of(user))
+        supervisors &= Q(membership__agency_id=agency_code_of(user))
     return (
         get_user_model()
-        .objects.filter(
-            Q(membership__role=StaffMembership.Role.SUPERVISOR)
-            | Q(membership__role=StaffMembership.Role.CITY_ADMIN),
-            is_active=True,
-        )
+        .objects.filter(supervisors | Q(membership__role=role.CITY_ADMIN))
+        .filter(is_active=True)
+        .order_by("username")
+    )
+
+
+def assignees_for(user):
+    """Whom the user may give the ticked cases: their agency's supervisors; every
+    supervisor, and themselves, for a city administrator. Each case is checked
+    again against its own agency (surveys.review.services.assign_case)."""
+    if not sees_all_agencies(user):
+        return eligible_assignees(agency_id=agency_code_of(user), actor=user)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(membership__role=StaffMembership.Role.SUPERVISOR) | Q(pk=user.pk))
         .order_by("username")
     )
 
@@ -125,9 +139,11 @@ class AssignForm(forms.Form):
         label="Assign to",
     )
 
-    def __init__(self, *args, agency_id: str | None, **kwargs):
+    def __init__(self, *args, agency_id: str | None, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = eligible_assignees(agency_id=agency_id)
+        self.fields["assignee"].queryset = eligible_assignees(
+            agency_id=agency_id, actor=actor
+        )
 
 
 class NoteForm(forms.Form):
@@ -163,17 +179,43 @@ class CloseForm(forms.Form):
         return cleaned
 
 
+# Far more than a queue page ticks; a post beyond it was not made from the queue.
+MAX_TICKED = 1000
+
+
+class CaseIdsField(forms.Field):
+    """The ticked case ids. Which of them the user may assign is decided by
+    surveys.review.selectors.selected_cases, so one case of another agency or one
+    closed meanwhile does not refuse the rest."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Choose cases from the queue."}
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple) or len(value) > MAX_TICKED:
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        try:
+            ids = {int(item) for item in value}
+        except (TypeError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid"], "invalid"
+            ) from None
+        # Beyond the id column's range the database would fail, not answer.
+        if not all(0 < pk < 2**63 for pk in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        return sorted(ids)
+
+
 class BulkAssignForm(forms.Form):
-    cases = forms.ModelMultipleChoiceField(
-        queryset=ReviewCase.objects.none(), label="Cases"
-    )
+    cases = CaseIdsField(label="Cases")
     assignee = AssigneeField(
         queryset=get_user_model().objects.none(),
         empty_label="Choose a person",
         label="Assign selected to",
     )
 
-    def __init__(self, *args, user, cases, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cases"].queryset = cases
-        self.fields["assignee"].queryset = people_for(user)
+        self.fields["assignee"].queryset = assignees_for(user)

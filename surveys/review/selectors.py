@@ -1,5 +1,6 @@
 """What the review queue, a case page and the export read, scoped to the viewer."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from agencies.roles import scope_to_user
 from resolutions.models import ResolutionNotice
 from surveys.models import Answer, ReviewCase, ReviewEvent
+from surveys.publication.redaction import redact_comment
 
 PAGE_SIZE = 50
 # The queue counts its matches up to this many: an exact count of hundreds of
@@ -19,6 +21,29 @@ COUNT_LIMIT = 10_000
 def cases_for(user) -> QuerySet[ReviewCase]:
     """The cases the user may see: their agency's, or all for city-wide staff."""
     return scope_to_user(ReviewCase.objects.all(), user)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Cases ticked for bulk assignment, sorted by what may happen to them."""
+
+    open_cases: QuerySet[ReviewCase]
+    closed: int
+    not_yours: int
+
+
+def selected_cases(*, user, ids: Collection[int]) -> Selection:
+    """The open cases among `ids` that the user may work; the rest only counted:
+    closed ones of theirs, and ids outside their scope (another agency's case, or
+    none), which stay as untouched as if they did not exist."""
+    ids = set(ids)
+    scoped = dict(cases_for(user).filter(pk__in=ids).values_list("pk", "status"))
+    open_ids = [pk for pk, status in scoped.items() if status == ReviewCase.Status.OPEN]
+    return Selection(
+        open_cases=cases_for(user).open().filter(pk__in=open_ids),
+        closed=len(scoped) - len(open_ids),
+        not_yours=len(ids) - len(scoped),
+    )
 
 
 def _comment() -> Subquery:
@@ -119,6 +144,7 @@ def case_detail(*, user, pk: int) -> ReviewCase:
             "agency",
             "response__invitation__contact",
             "response__survey_version",
+            "service_request__agency",
             "service_request__complaint_type",
             "service_request__resolution_description",
             "assigned_to",
@@ -147,7 +173,11 @@ def case_detail(*, user, pk: int) -> ReviewCase:
 
 
 def export_rows(cases: QuerySet[ReviewCase]):
-    """The export's rows, read in chunks so memory stays flat."""
+    """The export's rows, read in chunks so memory stays flat.
+
+    A file leaves the site and is passed around, so the comment goes out as the
+    open-data review sees it: emails, phone numbers and addresses removed.
+    """
     for case in cases.select_related("closed_by").iterator(chunk_size=2000):
         yield [
             case.service_request_id,
@@ -167,7 +197,7 @@ def export_rows(cases: QuerySet[ReviewCase]):
             case.response.satisfaction,
             case.response.fixed,
             case.response.wants_reopen,
-            case.comment or "",
+            redact_comment(case.comment or ""),
             case.get_resolution_display() if case.resolution else "",
             case.resolution_note,
             case.closed_by.get_username() if case.closed_by else "",

@@ -21,14 +21,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Trim, Upper
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agencies.models import ServiceRequest, StaffMembership
+from agencies.roles import sees_all_agencies
 from resolutions.models import ResolutionDescription, ResolutionNotice
 from surveys.models import Response, ReviewCase, ReviewEvent
 from surveys.review.deadlines import review_due_at
 from surveys.scales import DISSATISFIED, score_of
 
 logger = logging.getLogger(__name__)
+
+WORK_PERMISSION = "surveys.work_reviewcase"
 
 Outcome = ResolutionDescription.Outcome
 Priority = ReviewCase.Priority
@@ -273,16 +277,25 @@ def refresh_review_priorities() -> int:
     return len(raised)
 
 
-def eligible_assignees(*, agency_id: str | None) -> QuerySet:
-    """Who may work a case of the agency: its supervisors and city administrators."""
-    role = StaffMembership.Role
+def eligible_assignees(*, agency_id: str | None, actor=None) -> QuerySet:
+    """Whom the actor may give a case of the agency: its supervisors, and a city
+    administrator themselves, who works every agency's cases. Other city
+    administrators are never offered: a supervisor hands work to a colleague of
+    the agency, not upwards."""
+    people = Q(
+        membership__role=StaffMembership.Role.SUPERVISOR,
+        membership__agency_id=agency_id,
+    )
+    if (
+        actor is not None
+        and actor.has_perm(WORK_PERMISSION)
+        and sees_all_agencies(actor)
+    ):
+        people |= Q(pk=actor.pk)
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(
-            Q(membership__role=role.SUPERVISOR, membership__agency_id=agency_id)
-            | Q(membership__role=role.CITY_ADMIN)
-        )
+        .filter(people)
         .order_by("username")
     )
 
@@ -293,14 +306,15 @@ def _locked(case: ReviewCase) -> ReviewCase:
 
 @transaction.atomic
 def assign_case(*, case: ReviewCase, assignee, actor) -> bool:
-    """Give the case to a supervisor of its agency (or a city administrator), or to
-    nobody with assignee None. False when nothing changed, e.g. a repeated post."""
+    """Give the case to a supervisor of its agency (or to the acting city
+    administrator), or to nobody with assignee None. False when nothing changed,
+    e.g. a repeated post."""
     case = _locked(case)
     if case.status != ReviewCase.Status.OPEN:
         raise ReviewError("This case is closed.")
     if (
         assignee is not None
-        and not eligible_assignees(agency_id=case.agency_id)
+        and not eligible_assignees(agency_id=case.agency_id, actor=actor)
         .filter(pk=assignee.pk)
         .exists()
     ):
@@ -357,7 +371,9 @@ def add_note(*, case: ReviewCase, text: str, actor) -> bool:
 @transaction.atomic
 def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
     """Close the case with what was done. "No action possible" needs the reason in
-    `note`. False if the case was already closed (a repeated post)."""
+    `note`. False if the actor's own closing is posted again; ReviewError if the
+    case was closed otherwise, so a second supervisor learns that their outcome
+    was not recorded instead of losing it silently."""
     note = note.strip()
     if resolution not in ReviewCase.Resolution.values:
         raise ReviewError("Choose what was done.")
@@ -365,7 +381,18 @@ def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
         raise ReviewError("Say why no action is possible.")
     case = _locked(case)
     if case.status == ReviewCase.Status.CLOSED:
-        return False
+        if (case.closed_by_id, case.resolution, case.resolution_note) == (
+            actor.pk,
+            resolution,
+            note,
+        ):
+            return False
+        closed_by = case.closed_by.get_username() if case.closed_by else "the site"
+        closed_on = date_format(timezone.localtime(case.closed_at), "D j M Y, H:i")
+        raise ReviewError(
+            f"This case was already closed by {closed_by} on {closed_on}; your "
+            "outcome was not recorded."
+        )
     now = timezone.now()
     ReviewCase.objects.filter(pk=case.pk).update(
         status=ReviewCase.Status.CLOSED,

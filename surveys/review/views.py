@@ -14,10 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.roles import agency_code_of
 from config.csv_export import csv_response
+from resolutions.rendering import resident_text
 from surveys.masking import can_see_contact_details, mask_email, mask_phone
 from surveys.models import ReviewCase
 from surveys.review import selectors, services
@@ -30,7 +32,7 @@ from surveys.review.forms import (
 )
 from surveys.scales import SCALES
 
-WORK_PERMISSION = "surveys.work_reviewcase"
+WORK_PERMISSION = services.WORK_PERMISSION
 
 
 def reviewers_only(view):
@@ -83,7 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         number = 1
     page = selectors.queue_page(cases, number=number)
     query = {key: value for key, value in request.GET.items() if key != "page"}
-    bulk = BulkAssignForm(user=request.user, cases=ReviewCase.objects.none())
+    bulk = BulkAssignForm(user=request.user)
     return render(
         request,
         "review/queue.html",
@@ -114,23 +116,29 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_POST
 @reviewers_only
 def bulk_assign(request: HttpRequest) -> HttpResponse:
-    scoped = selectors.cases_for(request.user).open()
-    form = BulkAssignForm(request.POST, user=request.user, cases=scoped)
+    form = BulkAssignForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Choose at least one open case and who gets them.")
         return redirect(_back_to_queue(request))
-    assigned, skipped = services.bulk_assign(
-        cases=form.cleaned_data["cases"],
+    selection = selectors.selected_cases(
+        user=request.user, ids=form.cleaned_data["cases"]
+    )
+    assigned, unchanged = services.bulk_assign(
+        cases=selection.open_cases,
         assignee=form.cleaned_data["assignee"],
         actor=request.user,
     )
     text = f"{assigned} case{'s' if assigned != 1 else ''} assigned."
-    if skipped:
+    if unchanged:
         text += (
-            f" {skipped} left as they were (already theirs, or of an agency they "
+            f" {unchanged} left as they were (already theirs, or of an agency they "
             "do not supervise)."
         )
-    messages.success(request, text)
+    if selection.closed:
+        text += f" {selection.closed} skipped: no longer open."
+    if selection.not_yours:
+        text += f" {selection.not_yours} skipped: not among your cases."
+    (messages.success if assigned else messages.warning)(request, text)
     return redirect(_back_to_queue(request))
 
 
@@ -156,6 +164,14 @@ def _answers(case: ReviewCase) -> list[dict]:
     return rows
 
 
+def _language_name(code: str) -> str:
+    """The language's English name ("Urdu" for "ur"), which staff read."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
 def _contact(request: HttpRequest, case: ReviewCase) -> dict | None:
     contact = case.response.invitation.contact
     if contact is None:
@@ -176,22 +192,17 @@ def _render_case(
         case = selectors.case_detail(user=request.user, pk=pk)
     except ReviewCase.DoesNotExist:
         raise Http404("No such case.") from None
-    notices = list(case.service_request.notices.all())
     told = []
-    for notice in notices:
-        translation = next(
-            (
-                t
-                for t in notice.version.translations.all()
-                if t.language == notice.language
-            ),
-            None,
-        )
+    for notice in case.service_request.notices.all():
+        # Filled as the resident's message was, address included: whoever may
+        # open the case may see the request's address.
+        text = resident_text(notice.version, notice.language, case.service_request)
         told.append(
             {
                 "notice": notice,
-                "text": translation.text if translation else notice.version.text,
-                "in_english_instead": translation is None and notice.language != "en",
+                "text": text.text,
+                "language": _language_name(notice.language),
+                "in_english_instead": text.is_fallback,
             }
         )
     answers = _answers(case)
@@ -199,12 +210,16 @@ def _render_case(
         request,
         case=case,
         told=told,
+        invitation_language=_language_name(case.response.invitation.language),
+        response_language=_language_name(case.response.language),
         answers=[row for row in answers if row["key"] != "comment"],
         comment=next((row["answer"] for row in answers if row["key"] == "comment"), ""),
         contact=_contact(request, case),
         assign_form=forms.get("assign_form")
         or AssignForm(
-            initial={"assignee": case.assigned_to_id}, agency_id=case.agency_id
+            initial={"assignee": case.assigned_to_id},
+            agency_id=case.agency_id,
+            actor=request.user,
         ),
         note_form=forms.get("note_form") or NoteForm(),
         close_form=forms.get("close_form") or CloseForm(),
@@ -230,7 +245,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         data = {"assignee": request.user.pk}
     else:
         data = request.POST
-    form = AssignForm(data, agency_id=case.agency_id)
+    form = AssignForm(data, agency_id=case.agency_id, actor=request.user)
     if not form.is_valid():
         return _render_case(request, pk, status=400, assign_form=form)
     try:
@@ -268,12 +283,16 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST)
     if not form.is_valid():
         return _render_case(request, pk, status=400, close_form=form)
-    changed = services.close_case(
-        case=case,
-        resolution=form.cleaned_data["resolution"],
-        note=form.cleaned_data["note"],
-        actor=request.user,
-    )
+    try:
+        changed = services.close_case(
+            case=case,
+            resolution=form.cleaned_data["resolution"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect(_case_url(case))
     if changed:
         messages.success(request, "Case closed.")
     return redirect(_case_url(case))

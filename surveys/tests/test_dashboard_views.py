@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -154,6 +155,63 @@ def test_csv_has_the_figures_of_the_table(client, city_admin, data):
     assert hpd["response rate %"] == "77.8"
     assert hpd["mean satisfaction (0-100)"] == "67.9"
     assert hpd["not fixed %"] == "28.6"
+
+
+def test_csv_says_which_rows_the_page_marks_too_few_to_tell(client, city_admin, data):
+    noise = ComplaintType.objects.create(agency=data.hpd, name="Noise")
+    for day in range(30):
+        dashboard_data.invite(
+            complaint_type=noise,
+            told=data.heat_v2,
+            channel="email",
+            language="en",
+            sent_at=dashboard_data.at(f"2025-03-{day + 1:02d}"),
+            closed_after=timedelta(days=1),
+            borough="BROOKLYN",
+            score=100,
+            fixed="yes",
+        )
+    refresh_dashboard_figures()
+
+    by_type = download(
+        client, reverse("dashboards:index") + "?by=complaint_type&format=csv"
+    )
+    card = download(
+        client, reverse("dashboards:report_card") + "?quarter=2025-01-01&format=csv"
+    )
+
+    marked = {row[0]: row[-1] for row in by_type[1:]}
+    assert by_type[0][-1] == card[0][-1] == "too_few_to_tell"
+    assert marked["Noise (HPD)"] == "false"
+    assert marked["HEAT/HOT WATER (HPD)"] == "true"
+    graded = {row[2]: (row[3], row[-1]) for row in card[1:]}
+    assert graded["Noise (HPD)"] == ("A", "false")
+    assert graded["HEAT/HOT WATER (HPD)"] == ("", "true")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?by=agency",
+        "?by=complaint_type",
+        "over-time/?period=month",
+        "over-time/?period=week",
+        "time-to-close/",
+        "outcomes/",
+        "versions/?description={heat}",
+    ],
+)
+def test_each_chart_names_the_caption_of_the_table_below_it(
+    client, city_admin, data, query
+):
+    url = "/staff/dashboards/" + query.format(heat=data.heat_description.pk)
+
+    page = client.get(url).text
+
+    described = re.search(r"The same figures are in the table “(.+?)” below\.", page)
+    caption = re.search(r"<caption>(.+?) <a ", page)
+    assert described and caption
+    assert described.group(1) == caption.group(1)
 
 
 def test_simulated_answers_are_counted_on_the_page_and_can_be_left_out(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from surveys.models import (
     ContactDeletion,
     Invitation,
     Message,
+    Question,
     Response,
 )
 from surveys.retention import forget_resident, purge_expired_contacts
@@ -47,6 +48,18 @@ def answered(invitation: Invitation, *, days_ago: int) -> Response:
         values=["agree"],
     )
     return response
+
+
+TYPED = f"Still no heat. Call (212) 555-0123 or {EMAIL}, 12 Main Street apt 4."
+REDACTED = (
+    "Still no heat. Call [phone removed] or [email removed], [address removed] "
+    "[apartment removed]."
+)
+
+
+def commented(response: Response, text: str = TYPED) -> Answer:
+    comment = response.survey_version.questions.get(kind=Question.Kind.TEXT)
+    return Answer.objects.create(response=response, question=comment, text=text)
 
 
 def still_there(invitation: Invitation) -> bool:
@@ -131,6 +144,22 @@ def test_stored_texts_lose_the_address_with_the_contact():
     assert EMAIL not in Invitation.objects.get(pk=invitation.pk).notes
 
 
+def test_the_purge_removes_personal_details_from_what_the_resident_typed():
+    old = sent_invitation()
+    recent = sent_invitation(phone="+12125550124", email="other@example.org")
+    old_comment = commented(answered(old, days_ago=91))
+    recent_comment = commented(answered(recent, days_ago=89))
+
+    purge_expired_contacts()
+
+    old_comment.refresh_from_db()
+    recent_comment.refresh_from_db()
+    assert old_comment.text == REDACTED
+    assert recent_comment.text == TYPED  # its contact is still kept
+    record = ContactDeletion.objects.get()
+    assert (record.contacts_deleted, record.answers_redacted) == (1, 1)
+
+
 def test_the_daily_job_is_in_the_beat_schedule():
     entries = [
         entry
@@ -209,6 +238,23 @@ def test_the_record_holds_no_address_nor_anything_derived_from_it():
     assert len(stored) < 200  # when, why, how, how many: nothing like a digest
 
 
+def test_forgetting_a_resident_removes_personal_details_from_what_they_typed():
+    invitation = sent_invitation()
+    other = sent_invitation(email="someone.else@example.org", phone="+12125550125")
+    response = answered(invitation, days_ago=1)
+    comment = commented(response)
+    clean = commented(answered(other, days_ago=1), text=f"Write to {EMAIL}.")
+
+    record = forget_resident(email=EMAIL, requested_through="command")
+
+    comment.refresh_from_db()
+    clean.refresh_from_db()
+    assert comment.text == REDACTED
+    assert response.answers.exclude(pk=comment.pk).get().values == ["agree"]
+    assert clean.text == f"Write to {EMAIL}."  # another resident's answer
+    assert record.answers_redacted == 1
+
+
 def test_a_forgotten_residents_scheduled_message_is_cancelled_not_sent(sms_outbox):
     invitation = sent_invitation()
     Message.objects.filter(pk=reminder(invitation).pk).update(
@@ -231,6 +277,71 @@ def test_the_command_forgets_and_says_how_many(capsys):
     assert not still_there(invitation)
     assert "1 contact(s) deleted" in capsys.readouterr().out
     assert ContactDeletion.objects.get().requested_through == "command"
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "error"),
+    [
+        ("--phone", "abc", "Enter a valid phone number"),
+        ("--phone", "123", "Enter a valid phone number"),
+        ("--email", "not-an-email", "Enter a valid email address."),
+        ("--email", "resident@", "Enter a valid email address."),
+    ],
+)
+def test_the_command_refuses_a_malformed_address_and_records_nothing(
+    option, given, error
+):
+    invitation = sent_invitation()
+    make_contact(make_request(told=False), email="email.only@example.org")
+
+    with pytest.raises(CommandError, match=error):
+        call_command("forget_resident", option, given)
+
+    assert still_there(invitation)
+    assert Contact.objects.count() == 2
+    assert not ContactDeletion.objects.exists()
+
+
+def test_the_admin_form_refuses_a_malformed_address_and_records_nothing(
+    client, city_admin
+):
+    invitation = sent_invitation()
+    client.force_login(city_admin)
+
+    page = client.post(
+        reverse("admin:surveys_contact_forget"), {"email": "not-an-email", "phone": ""}
+    )
+    number = client.post(
+        reverse("admin:surveys_contact_forget"), {"email": "", "phone": "abc"}
+    )
+
+    assert page.status_code == number.status_code == 200
+    assert "Enter a valid email address." in page.text
+    assert "Enter a valid phone number" in number.text
+    assert still_there(invitation)
+    assert not ContactDeletion.objects.exists()
+
+
+def test_forgetting_a_contact_with_a_malformed_number_forgets_only_that_contact(
+    client, city_admin
+):
+    malformed = Contact.objects.create(
+        service_request=make_request(told=False),
+        phone_as_given="call the super",
+        phone_problem=Contact.PhoneProblem.INVALID,
+    )
+    email_only = make_contact(make_request(told=False), email="other@example.org")
+    client.force_login(city_admin)
+
+    client.post(
+        reverse("admin:surveys_contact_changelist"),
+        {"action": "forget_residents", "_selected_action": [malformed.pk]},
+    )
+
+    assert not Contact.objects.filter(pk=malformed.pk).exists()
+    assert Contact.objects.filter(pk=email_only.pk).exists()
+    record = ContactDeletion.objects.get()
+    assert (record.contacts_deleted, record.channels) == (1, "")
 
 
 def test_city_admin_forgets_selected_residents_in_the_admin(client, city_admin):

@@ -364,14 +364,27 @@ def test_repeated_actions_leave_one_history_entry(invitation, supervisor):
             case=case, resolution="explained", note="", actor=supervisor
         ),
         services.close_case(
-            case=case, resolution="referred", note="", actor=supervisor
+            case=case, resolution="explained", note="", actor=supervisor
         ),
     ]
 
     assert results == [True, False, True, False, True, False]
     assert case.events.count() == 4
+
+
+def test_another_outcome_for_a_closed_case_is_refused_not_dropped(
+    invitation, supervisor
+):
+    answer(invitation, fixed="no")
+    case = ReviewCase.objects.get()
+    services.close_case(case=case, resolution="explained", note="", actor=supervisor)
+
+    with pytest.raises(services.ReviewError, match="already closed by"):
+        services.close_case(case=case, resolution="referred", note="", actor=supervisor)
+
     case.refresh_from_db()
     assert case.resolution == "explained"
+    assert case.events.count() == 2
 
 
 def test_no_action_possible_needs_a_reason(invitation, supervisor):

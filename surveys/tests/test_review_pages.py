@@ -7,9 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from agencies.models import Agency, ServiceRequest, StaffMembership
 from config.testing.staff import staff
+from resolutions.models import ResolutionNotice
 from surveys.models import ReviewCase
 from surveys.responses import record_response
 
@@ -161,10 +164,29 @@ def test_case_page_shows_timeline_and_contact(client, supervisor, hpd_case):
 
     page = client.get(reverse("review:case", args=[hpd_case.pk])).content.decode()
 
-    assert "An inspector visited {address}" in page  # what the resident was told
+    # What the resident was told, filled as their message was.
+    assert "An inspector visited 17 Hidden Lane and the owner restored" in page
+    assert "{address}" not in page
     assert "Version 1" in page
     assert "Strongly disagree" in page
     assert "resident.private@example.org" in page  # supervisors may call back
+
+
+def test_case_page_names_languages_instead_of_codes(
+    client, supervisor, make_invitation
+):
+    case = case_for(make_invitation(language="ur"))
+    ResolutionNotice.objects.filter(service_request=case.service_request).update(
+        language="ur"
+    )
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[case.pk])).content.decode()
+
+    assert "in Urdu (no translation: English text)" in page
+    assert "Surveyed</strong> by Email in Urdu" in page
+    assert "Answered</strong> by Email in English" in page
+    assert " in ur" not in page and " in en" not in page
 
 
 def test_export_neutralises_formulas(client, supervisor, hpd_case):
@@ -177,6 +199,39 @@ def test_export_neutralises_formulas(client, supervisor, hpd_case):
     assert comment.startswith("'=HYPERLINK(")
     assert "resident.private@example.org" not in "".join(",".join(r) for r in rows)
     assert "+12125550147" not in "".join(",".join(r) for r in rows)
+
+
+PERSONAL = (
+    "Still cold. Call me at (718) 555-0123 or write to jo.resident@example.com, "
+    "I live at 45-10 Main Street apt 3B."
+)
+
+
+def test_export_removes_personal_details_from_the_comment(
+    client, supervisor, make_invitation
+):
+    case_for(make_invitation(), comment=PERSONAL)
+    client.force_login(supervisor)
+
+    rows = export_rows(client)
+
+    comment = rows[1][rows[0].index("comment")]
+    assert comment == (
+        "Still cold. Call me at [phone removed] or write to [email removed], "
+        "I live at [address removed] [apartment removed]."
+    )
+
+
+def test_case_page_still_shows_the_supervisor_the_whole_comment(
+    client, supervisor, make_invitation
+):
+    case = case_for(make_invitation(), comment=PERSONAL)
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:case", args=[case.pk])).content.decode()
+
+    assert "jo.resident@example.com" in page
+    assert "(718) 555-0123" in page
 
 
 def test_export_marks_simulated_cases(client, supervisor, make_invitation):
@@ -233,6 +288,43 @@ def test_supervisor_works_a_case_to_closed(client, supervisor, hpd_case):
     assert "Private property." in page and "sam" in page
 
 
+def test_closing_a_case_already_closed_by_a_colleague_says_the_outcome_was_lost(
+    client, supervisor, colleague, hpd_case
+):
+    url = reverse("review:close", args=[hpd_case.pk])
+    client.force_login(colleague)
+    client.post(url, {"resolution": "explained", "note": "Told them why."})
+    client.force_login(supervisor)
+
+    response = client.post(
+        url, {"resolution": "resident_contacted", "note": "Called."}, follow=True
+    )
+
+    hpd_case.refresh_from_db()
+    closed_on = date_format(timezone.localtime(hpd_case.closed_at), "D j M Y, H:i")
+    assert (
+        f"This case was already closed by sue on {closed_on}; your outcome was not "
+        "recorded." in response.text
+    )
+    assert (hpd_case.closed_by, hpd_case.resolution) == (colleague, "explained")
+    assert hpd_case.resolution_note == "Told them why."
+    assert hpd_case.events.filter(kind="closed").count() == 1
+
+
+def test_posting_the_same_closing_again_is_quietly_ignored(
+    client, supervisor, hpd_case
+):
+    url = reverse("review:close", args=[hpd_case.pk])
+    client.force_login(supervisor)
+    data = {"resolution": "explained", "note": "Told them why."}
+    client.post(url, data)
+
+    again = client.post(url, data, follow=True)
+
+    assert "already closed" not in again.text
+    assert hpd_case.events.filter(kind="closed").count() == 1
+
+
 def test_cannot_assign_to_another_agencys_supervisor(
     client, supervisor, dsny_supervisor, hpd_case
 ):
@@ -245,6 +337,72 @@ def test_cannot_assign_to_another_agencys_supervisor(
     assert response.status_code == 400
     hpd_case.refresh_from_db()
     assert hpd_case.assigned_to is None
+
+
+def options_of(page: str, select_name: str) -> set[str]:
+    select = page.split(f'name="{select_name}"', 1)[1].split("</select>", 1)[0]
+    return {
+        option.split(">", 1)[1].split("<", 1)[0]
+        for option in select.split("<option")[1:]
+    }
+
+
+def test_supervisors_are_offered_only_their_agencys_supervisors(
+    client, supervisor, colleague, dsny_supervisor, city_admin, hpd_case
+):
+    client.force_login(supervisor)
+
+    case_page = client.get(reverse("review:case", args=[hpd_case.pk])).text
+    queue = client.get(reverse("review:queue")).text
+
+    assert options_of(case_page, "assignee") == {"Nobody", "sam", "sue"}
+    assert options_of(queue.split('action="/staff/review/assign/"')[1], "assignee") == {
+        "Choose a person",
+        "sam",
+        "sue",
+    }
+
+
+def test_a_supervisor_cannot_give_a_case_to_a_city_administrator(
+    client, supervisor, city_admin, hpd_case
+):
+    client.force_login(supervisor)
+
+    one = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": city_admin.pk}
+    )
+    bulk = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [hpd_case.pk], "assignee": city_admin.pk},
+    )
+
+    assert one.status_code == 400
+    assert bulk.status_code == 302
+    hpd_case.refresh_from_db()
+    assert hpd_case.assigned_to is None
+
+
+def test_a_city_administrator_may_take_a_case_but_not_give_it_to_another(
+    client, supervisor, city_admin, second_city_admin, hpd_case
+):
+    client.force_login(city_admin)
+
+    offered = options_of(
+        client.get(reverse("review:case", args=[hpd_case.pk])).text, "assignee"
+    )
+    to_other = client.post(
+        reverse("review:assign", args=[hpd_case.pk]),
+        {"assignee": second_city_admin.pk},
+    )
+    to_me = client.post(
+        reverse("review:assign", args=[hpd_case.pk]), {"assignee": "me"}
+    )
+
+    assert offered == {"Nobody", "carmen", "sam"}
+    assert to_other.status_code == 400
+    assert to_me.status_code == 302
+    hpd_case.refresh_from_db()
+    assert hpd_case.assigned_to == city_admin
 
 
 def test_bulk_assign_to_a_colleague(client, supervisor, colleague, make_invitation):
@@ -263,6 +421,66 @@ def test_bulk_assign_to_a_colleague(client, supervisor, colleague, make_invitati
     )
     assert assigned == {cases[0].pk, cases[1].pk}
     assert cases[0].events.filter(kind="assigned", actor=supervisor).exists()
+
+
+def test_bulk_assign_assigns_what_it_may_and_says_why_it_skipped_the_rest(
+    client, supervisor, colleague, make_invitation, dsny_case
+):
+    open_case = case_for(make_invitation())
+    closed_case = case_for(make_invitation())
+    client.force_login(supervisor)
+    client.post(
+        reverse("review:close", args=[closed_case.pk]), {"resolution": "explained"}
+    )
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {
+            "cases": [open_case.pk, closed_case.pk, dsny_case.pk, 999_999_999],
+            "assignee": colleague.pk,
+        },
+        follow=True,
+    )
+
+    assert (
+        "1 case assigned. 1 skipped: no longer open. 2 skipped: not among your cases."
+        in response.text
+    )
+    assert set(ReviewCase.objects.filter(assigned_to=colleague)) == {open_case}
+    dsny_case.refresh_from_db()
+    assert dsny_case.assigned_to is None
+    assert dsny_case.events.count() == 1
+
+
+def test_bulk_assign_with_no_case_of_yours_assigns_nothing(
+    client, supervisor, colleague, dsny_case
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [dsny_case.pk], "assignee": colleague.pk},
+        follow=True,
+    )
+
+    assert "0 cases assigned. 1 skipped: not among your cases." in response.text
+    assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
+
+
+@pytest.mark.parametrize("cases", [[], ["x"], ["-1"], [str(2**63)]])
+def test_bulk_assign_refuses_a_post_without_case_ids(
+    client, supervisor, colleague, hpd_case, cases
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": cases, "assignee": colleague.pk},
+        follow=True,
+    )
+
+    assert "Choose at least one open case and who gets them." in response.text
+    assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
 
 
 def test_bulk_assign_refuses_external_redirects(
