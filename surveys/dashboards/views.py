@@ -6,7 +6,7 @@ tables download as CSV with the same filters and scope (`?format=csv`).
 """
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
@@ -295,22 +295,30 @@ def trend(request: HttpRequest) -> HttpResponse:
             first=lambda row: [row.key],
         )
     caption = f"Survey results by {filters.period}"
+    periods = _every_period(rows, week=filters.period == "week")
+    # A period with too few answers to tell is a gap in the satisfaction lines,
+    # not a point that looks as sure as the others (the table still has it).
+    sure = [row if row and not row.too_few else None for _, row in periods]
     chart = charts.line_chart(
         title=f"Satisfaction and response rate by {filters.period}",
         table_id="figures",
         table_caption=caption,
         labels=[
-            f"{r.extra['start']:%b %d}"
-            if filters.period == "week"
-            else f"{r.extra['start']:%b %Y}"
-            for r in rows
+            f"{start:%b %d}" if filters.period == "week" else f"{start:%b %Y}"
+            for start, _ in periods
         ],
         series=[
             charts.Series(
-                "Mean satisfaction (0-100)", [r.mean_satisfaction for r in rows]
+                "Mean satisfaction (0-100)",
+                [r.mean_satisfaction if r else None for r in sure],
             ),
-            charts.Series("Satisfied %", [_scaled(r.share_satisfied) for r in rows]),
-            charts.Series("Response rate %", [_scaled(r.response_rate) for r in rows]),
+            charts.Series(
+                "Satisfied %", [_scaled(r.share_satisfied) if r else None for r in sure]
+            ),
+            charts.Series(
+                "Response rate %",
+                [_scaled(row.response_rate) if row else None for _, row in periods],
+            ),
         ],
     )
     return _page(
@@ -323,6 +331,25 @@ def trend(request: HttpRequest) -> HttpResponse:
         caption=caption,
         page="trend",
     )
+
+
+def _every_period(rows: list[Row], *, week: bool) -> list[tuple[date, Row | None]]:
+    """Each week or month from the first row's to the last, with its row or None,
+    so that the chart spaces time evenly and shows a period without surveys as
+    a gap."""
+    if not rows:
+        return []
+    by_start = {row.extra["start"]: row for row in rows}
+    start, last = rows[0].extra["start"], rows[-1].extra["start"]
+    periods = []
+    while start <= last:
+        periods.append((start, by_start.get(start)))
+        start = (
+            start + timedelta(days=7)
+            if week
+            else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+    return periods
 
 
 def _scaled(share: float | None) -> float | None:

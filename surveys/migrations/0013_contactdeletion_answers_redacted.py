@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0011_publication"),
+        ("surveys", "0012_survey_version_revision"),
     ]
 
     operations = [

@@ -291,3 +291,17 @@ def test_query_count_does_not_grow_with_the_rows_shown(client, city_admin, data,
     refresh_dashboard_figures()
 
     assert _queries(client, url) == before
+
+
+def test_the_trend_chart_spaces_weeks_evenly_and_leaves_unsure_points_out(
+    client, city_admin, data
+):
+    response = client.get(reverse("dashboards:trend"), {"period": "week"})
+
+    chart = response.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(r'font-size="11">([A-Z][a-z]{2} \d\d)</text>', chart)
+    # Weeks with surveys: Jan 06, Jan 27, Feb 10; the weeks between are gaps.
+    assert labels == ["Jan 06", "Jan 13", "Jan 20", "Jan 27", "Feb 03", "Feb 10"]
+    # Every week has fewer than 30 answers: no satisfaction point, only the
+    # response rate of the three weeks with surveys.
+    assert chart.count("<circle") == 3
