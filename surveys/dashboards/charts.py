@@ -59,7 +59,9 @@ def bar_chart(
         )
     for index, bar in enumerate(bars):
         y = top + index * row_height
-        label = bar.label if len(bar.label) <= 42 else bar.label[:41] + "…"
+        # About seven pixels a character at 13 px: longer labels would run off
+        # the chart's left edge (the table below has them whole).
+        label = bar.label if len(bar.label) <= 38 else bar.label[:37] + "…"
         parts.append(
             format_html(
                 '<text x="{}" y="{}" text-anchor="end" fill="{}" font-size="13">{}'

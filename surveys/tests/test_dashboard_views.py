@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agencies.models import ComplaintType, StaffMembership
 from config.testing.staff import staff
+from surveys.dashboards.charts import Bar, bar_chart
 from surveys.dashboards.rollup import refresh_dashboard_figures
 from surveys.tests import dashboard_data
 
@@ -305,3 +306,17 @@ def test_the_trend_chart_spaces_weeks_evenly_and_leaves_unsure_points_out(
     # Every week has fewer than 30 answers: no satisfaction point, only the
     # response rate of the three weeks with surveys.
     assert chart.count("<circle") == 3
+
+
+def test_a_long_bar_label_is_shortened_to_fit_left_of_the_bars():
+    long_name = "Department of Housing Preservation and Development (HPD)"
+    svg = bar_chart(
+        title="t",
+        table_id="figures",
+        table_caption="c",
+        bars=[Bar(long_name, 50), Bar("DOT", 60)],
+    )
+
+    labels = re.findall(r'font-size="13">([^<]+)</text>', svg)
+    assert labels == ["Department of Housing Preservation an…", "DOT"]
+    assert all(len(label) <= 38 for label in labels)
