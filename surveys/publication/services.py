@@ -33,6 +33,9 @@ DEMO_LABEL = (
     "DEMO: simulated answers made up to show the publication; not real residents."
 )
 FUNNEL_MEASURES = ["sent", "delivered", "bounced", "answered"]
+# NYC 311 took its first calls in March 2003; no month before it has answers,
+# and release names assume a four-digit year.
+FIRST_MONTH = date(2003, 3, 1)
 
 
 class PublicationError(Exception):
@@ -56,9 +59,14 @@ def publish_month(
     a real one never includes them.
     """
     month = month.replace(day=1)
-    start, end = month_bounds(month)
-    if start > timezone.now():
+    if month < FIRST_MONTH:
+        raise PublicationError(
+            f"{month:%Y-%m} is before 311 began ({FIRST_MONTH:%B %Y}): there is "
+            "nothing to publish."
+        )
+    if month > timezone.localdate():
         raise PublicationError(f"{month:%Y-%m} has not begun.")
+    start, end = month_bounds(month)
     if end > timezone.now():
         # A release never changes, so a month still running would miss its end.
         raise PublicationError(f"{month:%Y-%m} is not over yet.")

@@ -531,6 +531,34 @@ def test_the_command_publishes_a_month_then_leaves_it(capsys):
         call_command("publish_open_data", "--month", "2026-13")
 
 
+@pytest.mark.parametrize(
+    ("month", "error"),
+    [
+        ("0001-01", "is before 311 began"),
+        ("1900-01", "is before 311 began"),
+        ("9999-12", "has not begun"),
+    ],
+)
+def test_a_month_before_311_or_far_ahead_is_refused_and_the_page_stays_up(
+    client, month, error
+):
+    with pytest.raises(CommandError, match=error):
+        call_command("publish_open_data", "--demo", "--month", month)
+
+    assert not Release.objects.exists()
+    assert client.get(reverse("opendata:index")).status_code == 200
+
+
+def test_the_demo_without_a_month_leaves_out_the_month_still_running(capsys):
+    answer(day=3, simulated=True)
+    Response.objects.update(submitted_at=timezone.now())
+
+    call_command("publish_open_data", "--demo")
+
+    assert not Release.objects.exists()
+    assert "no demo release to publish" in capsys.readouterr().out
+
+
 def test_a_demo_release_waits_for_its_month_to_end_too():
     this_month = timezone.localdate().replace(day=1)
 

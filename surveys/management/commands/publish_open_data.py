@@ -2,7 +2,6 @@ import argparse
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from surveys.models import Response
@@ -74,17 +73,16 @@ class Command(BaseCommand):
 
 
 def _latest_simulated_month() -> date | None:
-    this_month = timezone.localtime().replace(
+    """The latest month that is over and has simulated answers."""
+    this_month_began = timezone.localtime().replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
+    # Filtered on the stored time itself: a truncated month compared with an
+    # aware time would be read in the database's zone, not New York's.
     latest = (
-        Response.objects.filter(is_simulated=True)
-        .annotate(
-            month=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone())
-        )
-        .filter(month__lt=this_month)
-        .order_by("-month")
-        .values_list("month", flat=True)
+        Response.objects.filter(is_simulated=True, submitted_at__lt=this_month_began)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
         .first()
     )
-    return latest.date() if isinstance(latest, datetime) else latest
+    return timezone.localtime(latest).date().replace(day=1) if latest else None
