@@ -423,7 +423,8 @@ def versions(request: HttpRequest) -> HttpResponse:
     comparisons: list[figures.Comparison] = []
     chosen = request.GET.get("description", "")
     if chosen:
-        if not chosen.isdigit():
+        # isdigit() alone takes "²", which int() refuses.
+        if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 18:
             raise Http404
         queryset = ResolutionDescription.objects.all()
         if filters.agency is not None:

@@ -73,6 +73,9 @@ def _back_to_queue(request: HttpRequest) -> str:
     return reverse("review:queue")
 
 
+MAX_PAGE = 1_000_000
+
+
 @require_GET
 @reviewers_only
 def queue(request: HttpRequest) -> HttpResponse:
@@ -80,7 +83,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     values = filters.values()
     cases = selectors.queue_cases(user=request.user, filters=values)
     try:
-        number = max(1, int(request.GET.get("page", 1)))
+        # Past the last page the queue is empty; far past it, the offset would
+        # not fit the database's integers.
+        number = min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
     except ValueError:
         number = 1
     page = selectors.queue_page(cases, number=number)

@@ -320,3 +320,10 @@ def test_a_long_bar_label_is_shortened_to_fit_left_of_the_bars():
     labels = re.findall(r'font-size="13">([^<]+)</text>', svg)
     assert labels == ["Department of Housing Preservation an…", "DOT"]
     assert all(len(label) <= 38 for label in labels)
+
+
+@pytest.mark.parametrize("chosen", ["\u00b2", "12345678901234567890", "x"])
+def test_a_description_that_is_not_a_number_is_not_found(client, city_admin, chosen):
+    response = client.get(reverse("dashboards:versions"), {"description": chosen})
+
+    assert response.status_code == 404

@@ -551,3 +551,15 @@ def test_queue_queries_do_not_grow_with_rows(
     assert response.content.decode().count('name="cases"') == 50
     assert len(fifty) == len(one)
     assert len(one) <= 12
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "9223372036854775807"])
+def test_a_page_number_far_past_the_end_shows_an_empty_page(
+    client, supervisor, hpd_case, number
+):
+    client.force_login(supervisor)
+
+    response = client.get(reverse("review:queue"), {"page": number})
+
+    assert response.status_code == 200
+    assert f"/staff/review/{hpd_case.pk}/" not in response.text
