@@ -42,6 +42,8 @@ from surveys.models import (
     Invitation,
     Message,
     Question,
+    ReviewCase,
+    ReviewEvent,
 )
 from surveys.publication.redaction import redact_comment
 
@@ -261,6 +263,7 @@ def _delete(contacts: QuerySet[Contact]) -> Deleted:
         return Deleted(contacts=0, answers_redacted=0)
     invitations = Invitation.objects.filter(contact_id__in=ids)
     answers_redacted = _redact_answers(invitations)
+    _redact_case_notes(invitations)
     # Messages still waiting would find no address when due; cancel them now.
     Message.objects.filter(
         invitation__in=invitations, status=Message.Status.SCHEDULED
@@ -300,6 +303,20 @@ def _redact_answers(invitations: QuerySet[Invitation]) -> int:
             changed.append(answer)
     Answer.objects.bulk_update(changed, ["text"], batch_size=1000)
     return len(changed)
+
+
+def _redact_case_notes(invitations: QuerySet[Invitation]) -> None:
+    """Remove personal details that staff wrote into the review of the residents'
+    answers (a number to call back, an address), as from the answers."""
+    cases = ReviewCase.objects.filter(response__invitation__in=invitations)
+    for case in cases.exclude(resolution_note="").only("pk", "resolution_note"):
+        redacted = redact_comment(case.resolution_note)
+        if redacted != case.resolution_note:
+            ReviewCase.objects.filter(pk=case.pk).update(resolution_note=redacted)
+    for event in ReviewEvent.objects.filter(case__in=cases).exclude(text=""):
+        redacted = redact_comment(event.text)
+        if redacted != event.text:
+            ReviewEvent.objects.filter(pk=event.pk).update(text=redacted)
 
 
 def _scrub(row, field: str) -> None:

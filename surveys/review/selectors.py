@@ -199,7 +199,8 @@ def export_rows(cases: QuerySet[ReviewCase]):
             case.response.wants_reopen,
             redact_comment(case.comment or ""),
             case.get_resolution_display() if case.resolution else "",
-            case.resolution_note,
+            # Staff may have noted a number to call back: never in a download.
+            redact_comment(case.resolution_note),
             case.closed_by.get_username() if case.closed_by else "",
             case.closed_at,
             "simulated" if case.is_simulated else "",

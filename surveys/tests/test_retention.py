@@ -19,8 +19,10 @@ from surveys.models import (
     Message,
     Question,
     Response,
+    ReviewCase,
 )
 from surveys.retention import forget_resident, purge_expired_contacts
+from surveys.review.services import add_note, close_case, open_review_case
 from surveys.tests.conftest import make_contact, make_request
 from surveys.tests.sent import EMAIL, PHONE, reminder, sent_invitation
 
@@ -388,3 +390,29 @@ def test_staff_below_city_admin_cannot_forget(client, liaison):
 
     assert page.status_code == 403
     assert still_there(invitation)
+
+
+def test_forgetting_a_resident_removes_their_details_from_staff_notes(
+    django_user_model,
+):
+    supervisor = django_user_model.objects.create_user("sam")
+    invitation = sent_invitation()
+    response = answered(invitation, days_ago=1)
+    Response.objects.filter(pk=response.pk).update(satisfaction=25)
+    response.refresh_from_db()
+    case = open_review_case(response=response)
+    add_note(case=case, text="Called (212) 555-0123, no answer.", actor=supervisor)
+    close_case(
+        case=case,
+        resolution=ReviewCase.Resolution.NO_ACTION_POSSIBLE,
+        note=f"Wrote to {EMAIL} instead.",
+        actor=supervisor,
+    )
+
+    forget_resident(email=EMAIL, requested_through="command")
+
+    case.refresh_from_db()
+    assert case.resolution_note == "Wrote to [email removed] instead."
+    notes = list(case.events.exclude(text="").values_list("text", flat=True))
+    assert "Called [phone removed], no answer." in notes
+    assert not any("555-0123" in note or EMAIL in note for note in notes)

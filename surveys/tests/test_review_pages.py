@@ -15,6 +15,7 @@ from config.testing.staff import staff
 from resolutions.models import ResolutionNotice
 from surveys.models import ReviewCase
 from surveys.responses import record_response
+from surveys.review.services import close_case
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +220,27 @@ def test_export_removes_personal_details_from_the_comment(
     assert comment == (
         "Still cold. Call me at [phone removed] or write to [email removed], "
         "I live at [address removed] [apartment removed]."
+    )
+
+
+def test_export_removes_personal_details_from_the_closing_note(
+    client, supervisor, make_invitation
+):
+    case = case_for(make_invitation())
+    close_case(
+        case=case,
+        resolution=ReviewCase.Resolution.RESIDENT_CONTACTED,
+        note="Called back on (718) 555-0123; resident at 45-10 Main Street apt 3B.",
+        actor=supervisor,
+    )
+    client.force_login(supervisor)
+
+    rows = export_rows(client, "?status=closed")
+
+    note = rows[1][rows[0].index("resolution_note")]
+    assert note == (
+        "Called back on [phone removed]; resident at [address removed] "
+        "[apartment removed]."
     )
 
 
