@@ -1,8 +1,9 @@
 """Personal details removed from residents' comments before anyone reviews them.
 
 Every occurrence of an email address (also written "name at example dot com"), a
-phone number in any common US format, a street address and an apartment, unit,
-floor or room number is replaced by a bracketed placeholder. Phone numbers are
+phone number in any common US format, a card or account number, a street address
+or P.O. box, and an apartment, unit, flat, floor, room or building number is
+replaced by a bracketed placeholder. Phone numbers are
 found by `phonenumbers` (Google's libphonenumber) and, behind it, by patterns for
 what it does not take as a number: seven-digit local numbers, vanity numbers and
 long runs of digits. Addresses have no such library for text without a city and
@@ -19,14 +20,20 @@ EMAIL = "[email removed]"
 PHONE = "[phone removed]"
 ADDRESS = "[address removed]"
 APARTMENT = "[apartment removed]"
+NUMBER = "[number removed]"
 
 _AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
 _TLD = r"(?:com|org|net|edu|gov|us|nyc|io|co|info|biz|me|app|mail)"
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+# "jane dot doe at example dot com": the name's spelled dots too.
 _SPELLED_EMAIL = re.compile(
-    rf"[\w.+%-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b", re.IGNORECASE
+    rf"(?:[\w+%-]+{_DOT})*[\w.+%-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b",
+    re.IGNORECASE,
 )
+# Card and account numbers: 13 to 19 digits, in groups or not. Longer than any
+# phone number, so they are named for what they are.
+_CARD_NUMBER = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d){9,15}(?![\d-])")
 
 # Ten or more digits with separators, seven-digit local numbers (555-0100) and
 # vanity numbers (1-800-FLOWERS): what libphonenumber leaves in the text.
@@ -63,8 +70,11 @@ _NAMED_AVENUE = re.compile(
 )
 # New York City ZIP codes.
 _ZIP = re.compile(r"(?<![\w-])1(?:0[0-4]|1[0-6])\d{2}(?:-\d{4})?(?![\w-])")
+# "P.O. Box 123" is where the resident gets mail.
+_PO_BOX = re.compile(r"(?<!\w)p\.?\s*o\.?\s*box\s*#?\s*\d+", re.IGNORECASE)
 _APARTMENT = re.compile(
-    r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl)\.?\s*(?:no\.?\s*|number\s*)?"
+    r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl|flat|building|bldg|"
+    r"penthouse|ph)\.?\s*(?:no\.?\s*|number\s*)?"
     r"#?\s*(?:\d[\w-]{0,5}|[a-z]\d{0,3})(?!\w)"
     r"|(?<!\w)#\s?\d{1,4}[a-z]?(?!\w)"
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
@@ -76,10 +86,12 @@ def redact_comment(text: str) -> str:
     """The comment with every personal detail replaced by a placeholder."""
     text = _EMAIL.sub(EMAIL, text)
     text = _SPELLED_EMAIL.sub(EMAIL, text)
+    text = _CARD_NUMBER.sub(NUMBER, text)
     text = _remove_phone_numbers(text)
     text = _NAMED_AVENUE.sub(ADDRESS, text)
     text = _STREET_ADDRESS.sub(ADDRESS, text)
     text = _ZIP.sub(ADDRESS, text)
+    text = _PO_BOX.sub(ADDRESS, text)
     return _APARTMENT.sub(APARTMENT, text)
 
 

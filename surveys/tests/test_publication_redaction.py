@@ -11,6 +11,7 @@ EMAILS = [
     "jane (at) example (dot) org",
     "jane[at]example[dot]net",
     "jane @ example . com",
+    "jane dot doe at gmail dot com",
 ]
 PHONES = [
     "(212) 555-0100",
@@ -27,6 +28,8 @@ PHONES = [
 ]
 ADDRESSES = [
     "123 Main St",
+    "P.O. Box 123",
+    "PO Box 4521",
     "45-10 Queens Blvd",
     "1 W 125th Street",
     "350 Fifth Avenue",
@@ -44,10 +47,15 @@ APARTMENTS = [
     "Apt. 12-C",
     "Suite 300",
     "4th floor",
+    "flat 3R",
+    "PH2",
+    "Bldg 4",
+    "building 12",
 ]
+NUMBERS = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111"]
 
 
-@pytest.mark.parametrize("value", EMAILS + PHONES + ADDRESSES + APARTMENTS)
+@pytest.mark.parametrize("value", EMAILS + PHONES + ADDRESSES + APARTMENTS + NUMBERS)
 def test_each_format_is_removed_wherever_it_appears(value):
     text = f"{value}. Also, as I said: {value}, and once more ({value})"
 
@@ -74,6 +82,7 @@ def test_every_occurrence_of_every_kind_in_one_comment():
         "I waited 3 weeks on the street corner. 311 was helpful.",
         "The unit was loud but they fixed it in 2 hours. Score: 5 out of 5.",
         "Request 40172473 took too long.",
+        "The building was cold for 2 days; the floor was flat and clean.",
     ],
 )
 def test_ordinary_sentences_keep_their_words(text):
