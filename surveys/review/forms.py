@@ -217,5 +217,7 @@ class BulkAssignForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
+        # The queue's filters have an "assignee" too: ids must differ on the page.
+        kwargs.setdefault("auto_id", "id_bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees_for(user)

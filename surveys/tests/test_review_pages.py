@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -585,3 +586,12 @@ def test_a_page_number_far_past_the_end_shows_an_empty_page(
 
     assert response.status_code == 200
     assert f"/staff/review/{hpd_case.pk}/" not in response.text
+
+
+def test_the_queue_page_has_no_repeated_element_ids(client, supervisor, hpd_case):
+    client.force_login(supervisor)
+
+    page = client.get(reverse("review:queue")).content.decode()
+
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
