@@ -187,6 +187,8 @@ def _charts(release: Release) -> list[dict[str, Any]]:
                 ),
             }
         )
+    # A month whose rows were all withheld has no agencies to draw.
+    charts = [chart for chart in charts if chart["bars"]]
     for chart in charts:
         chart["height"] = max(28, 28 * len(chart["bars"]))
     return charts

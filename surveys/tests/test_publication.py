@@ -380,6 +380,7 @@ def test_the_page_of_a_month_whose_rows_were_all_withheld_loads(client):
     response = client.get(reverse("opendata:index"))
     assert response.status_code == 200
     assert release.slug in response.content.decode()
+    assert "Published responses by agency" not in response.content.decode()
     totals = list(csv.DictReader(io.StringIO(read(release, "tables_csv"))))
     outcome_total = [r for r in totals if r["table"] == "responses_by_outcome"]
     assert [(r["row"], r["column"], r["count"]) for r in outcome_total] == [
