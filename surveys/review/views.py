@@ -123,7 +123,12 @@ def export(request: HttpRequest) -> HttpResponse:
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Choose at least one open case and who gets them.")
+        problems = []
+        if "cases" in form.errors:
+            problems.append("tick at least one case")
+        if "assignee" in form.errors:
+            problems.append("choose a supervisor of your agency to assign them to")
+        messages.error(request, f"Nothing assigned: {' and '.join(problems)}.")
         return redirect(_back_to_queue(request))
     selection = selectors.selected_cases(
         user=request.user, ids=form.cleaned_data["cases"]

@@ -502,7 +502,25 @@ def test_bulk_assign_refuses_a_post_without_case_ids(
         follow=True,
     )
 
-    assert "Choose at least one open case and who gets them." in response.text
+    assert "Nothing assigned: tick at least one case." in response.text
+    assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
+
+
+def test_bulk_assign_to_another_agencys_supervisor_says_so(
+    client, supervisor, dsny_supervisor, hpd_case
+):
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("review:bulk_assign"),
+        {"cases": [hpd_case.pk], "assignee": dsny_supervisor.pk},
+        follow=True,
+    )
+
+    assert (
+        "Nothing assigned: choose a supervisor of your agency to assign them to."
+        in response.text
+    )
     assert not ReviewCase.objects.filter(assigned_to__isnull=False).exists()
 
 
