@@ -289,34 +289,32 @@ def _delete(contacts: QuerySet[Contact]) -> Deleted:
 def _redact_answers(invitations: QuerySet[Invitation]) -> int:
     """Remove personal details from the free text the residents typed; how many
     answers changed. Their comments' reviews already hold only redacted text."""
-    changed = []
-    for answer in (
+    return _redact(
         Answer.objects.filter(
             response__invitation__in=invitations, question__kind=Question.Kind.TEXT
-        )
-        .exclude(text="")
-        .only("pk", "text")
-    ):
-        redacted = redact_comment(answer.text)
-        if redacted != answer.text:
-            answer.text = redacted
-            changed.append(answer)
-    Answer.objects.bulk_update(changed, ["text"], batch_size=1000)
-    return len(changed)
+        ),
+        "text",
+    )
 
 
 def _redact_case_notes(invitations: QuerySet[Invitation]) -> None:
     """Remove personal details that staff wrote into the review of the residents'
     answers (a number to call back, an address), as from the answers."""
     cases = ReviewCase.objects.filter(response__invitation__in=invitations)
-    for case in cases.exclude(resolution_note="").only("pk", "resolution_note"):
-        redacted = redact_comment(case.resolution_note)
-        if redacted != case.resolution_note:
-            ReviewCase.objects.filter(pk=case.pk).update(resolution_note=redacted)
-    for event in ReviewEvent.objects.filter(case__in=cases).exclude(text=""):
-        redacted = redact_comment(event.text)
-        if redacted != event.text:
-            ReviewEvent.objects.filter(pk=event.pk).update(text=redacted)
+    _redact(cases, "resolution_note")
+    _redact(ReviewEvent.objects.filter(case__in=cases), "text")
+
+
+def _redact(rows: QuerySet, field: str) -> int:
+    """Personal details removed from `field` of `rows`; how many rows changed."""
+    changed = []
+    for row in rows.exclude(**{field: ""}).only("pk", field):
+        redacted = redact_comment(getattr(row, field))
+        if redacted != getattr(row, field):
+            setattr(row, field, redacted)
+            changed.append(row)
+    rows.model.objects.bulk_update(changed, [field], batch_size=1000)
+    return len(changed)
 
 
 def _scrub(row, field: str) -> None:
