@@ -349,6 +349,14 @@ class PostgresLoader:
     def __init__(self, run: ImportRun) -> None:
         self.run = run
         self._cursor = connection.cursor()
+        # For this transaction only. With the default 4 MB, the joins and sorts
+        # over every row of the file (finding closures, recording notices, the
+        # merge when it hashes the stored requests) spilled to disk in batches: a
+        # million-row re-import's hashed merge took 4.5 s with 64 MB and 3.5 s
+        # with 256 MB. Compiling its comparisons with JIT cost about 0.8 s more
+        # than it saved.
+        self._cursor.execute("SET LOCAL work_mem = '256MB'")
+        self._cursor.execute("SET LOCAL jit = off")
         columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_COLUMNS.items())
         self._cursor.execute(
             f"CREATE TEMPORARY TABLE import_staging (line integer, {columns}) ON COMMIT DROP"
@@ -398,6 +406,11 @@ class PostgresLoader:
                 [[line for line, _ in result.duplicates]],
             )
         cursor.execute("ALTER TABLE import_staging RENAME TO import_batch")
+        # The merge joins the file with the stored requests by key. With this index
+        # PostgreSQL can walk both in key order instead of hashing every stored
+        # row: a million-row re-import's merge took 2.0 s of the server's CPU this
+        # way instead of 3.3 s.
+        cursor.execute("CREATE INDEX ON import_batch (unique_key)")
         # Statistics only for the columns the merge joins and filters on: the long
         # texts and raw values took most of the time of a full ANALYZE.
         cursor.execute(
@@ -408,16 +421,18 @@ class PostgresLoader:
         flag_columns = ", ".join(
             f"count(*) FILTER (WHERE quality_flags & {int(flag)} <> 0)" for flag in Flag
         )
-        cursor.execute(f"SELECT {flag_columns} FROM import_batch")
+        cursor.execute(f"SELECT count(*), {flag_columns} FROM import_batch")
+        batch_rows, *flag_counts = cursor.fetchone()
         result.flag_counts = {
             flag.code: count
-            for flag, count in zip(Flag, cursor.fetchone(), strict=True)
+            for flag, count in zip(Flag, flag_counts, strict=True)
             if count
         }
 
+        new_rows = self._find_closures()
         # Before anything is written: an index cannot be dropped from a table with
         # checks still pending in this transaction.
-        deferred = self._defer_indexes_for_bulk_load()
+        deferred = self._defer_indexes_for_bulk_load(new_rows=new_rows)
         self._ensure_agencies()
         cursor.execute(
             """
@@ -428,18 +443,9 @@ class PostgresLoader:
             """
         )
         self._map_descriptions()
-        cursor.execute(
-            """
-            CREATE TEMPORARY TABLE import_closures ON COMMIT DROP AS
-            SELECT b.unique_key FROM import_batch b
-            LEFT JOIN agencies_servicerequest t USING (unique_key)
-            WHERE b.status = 'Closed' AND t.status IS DISTINCT FROM 'Closed'
-            """
-        )
         inserted, updated = self._merge(bulk=deferred.dropped)
         result.inserted, result.updated = inserted, updated
-        cursor.execute("SELECT count(*) FROM import_batch")
-        result.unchanged = cursor.fetchone()[0] - inserted - updated
+        result.unchanged = batch_rows - inserted - updated
         handle_closures(
             requests=ServiceRequest.objects.filter(
                 unique_key__in=RawSQL("SELECT unique_key FROM import_closures", ())
@@ -451,7 +457,37 @@ class PostgresLoader:
         cursor.execute("DROP TABLE import_batch, import_descriptions, import_closures")
         return result
 
-    def _defer_indexes_for_bulk_load(self) -> "_DeferredIndexes":
+    def _find_closures(self) -> int:
+        """Keep the keys of the requests this file closes in import_closures, and
+        return how many of the file's requests are new.
+
+        One join of the file with the stored requests answers both.
+        """
+        cursor = self._cursor
+        cursor.execute(
+            "CREATE TEMPORARY TABLE import_closures (unique_key bigint) ON COMMIT DROP"
+        )
+        cursor.execute(
+            """
+            WITH stored AS (
+                SELECT b.unique_key, t.unique_key IS NULL AS is_new,
+                       b.status = 'Closed' AND t.status IS DISTINCT FROM 'Closed'
+                           AS closes
+                FROM import_batch b LEFT JOIN agencies_servicerequest t USING (unique_key)
+            ),
+            closures AS (
+                INSERT INTO import_closures SELECT unique_key FROM stored WHERE closes
+            )
+            SELECT count(*) FILTER (WHERE is_new) FROM stored
+            """
+        )
+        new_rows = cursor.fetchone()[0]
+        # Without statistics the planner takes the closures for a few hundred keys
+        # and looks each one up in turn when recording what residents were told.
+        cursor.execute("ANALYZE import_closures")
+        return new_rows
+
+    def _defer_indexes_for_bulk_load(self, *, new_rows: int) -> "_DeferredIndexes":
         """Drop the requests' secondary indexes and foreign keys for a large load.
 
         Built once over the loaded table, an index costs a fraction of a million
@@ -462,14 +498,6 @@ class PostgresLoader:
         """
         deferred = _DeferredIndexes(self._cursor)
         cursor = self._cursor
-        cursor.execute(
-            """
-            SELECT count(*) FROM import_batch b WHERE NOT EXISTS (
-                SELECT 1 FROM agencies_servicerequest t WHERE t.unique_key = b.unique_key
-            )
-            """
-        )
-        new_rows = cursor.fetchone()[0]
         if new_rows < self.bulk_load_min_rows:
             return deferred
         cursor.execute(
@@ -565,11 +593,14 @@ class PostgresLoader:
         self._cursor.execute(
             f"""
             WITH source AS ({source} {f"WHERE {stored}" if bulk else ""}),
+            -- Only new and changed requests go on: this CTE is read twice, so
+            -- PostgreSQL keeps its rows, and in a re-import most rows are neither.
             compared AS (
                 SELECT s.*, t.unique_key IS NULL AS is_new,
-                       CASE WHEN t.unique_key IS NOT NULL AND ({old}) IS DISTINCT FROM ({new})
+                       CASE WHEN t.unique_key IS NOT NULL
                             THEN jsonb_strip_nulls(jsonb_build_object({diff})) END AS diff
                 FROM source s LEFT JOIN agencies_servicerequest t USING (unique_key)
+                WHERE t.unique_key IS NULL OR ({old}) IS DISTINCT FROM ({new})
             ),
             changes AS (
                 INSERT INTO agencies_servicerequestchange

@@ -110,7 +110,15 @@ class RowParser:
         flags = _NO_FLAGS
         raw: dict[str, str] = {}
 
-        unique_key = parse_unique_key(get("unique_key", ""))
+        key_text = get("unique_key", "").strip()
+        # The usual plain positive number without a call; the same test opens
+        # parse_unique_key, which takes everything else.
+        if not (
+            len(key_text) <= 18
+            and key_text.isdecimal()
+            and (unique_key := int(key_text))
+        ):
+            unique_key = parse_unique_key(key_text)
 
         dates: list[datetime | None] = []
         times = self._times
@@ -150,7 +158,14 @@ class RowParser:
 
         zip_text = get("incident_zip", "").strip()
         incident_zip = ""
-        if zip_text:
+        # Five plain digits need no regex: isdecimal() takes the same digits as \d.
+        if len(zip_text) == 5 and zip_text.isdecimal():
+            if zip_text[:3] in _CITY_ZIP_PREFIXES:
+                incident_zip = zip_text
+            else:
+                flags |= Flag.OUT_OF_CITY_ZIP
+                raw["incident_zip"] = zip_text
+        elif zip_text:
             match = _ZIP.fullmatch(zip_text)
             if match is None:
                 flags |= Flag.INVALID_ZIP
@@ -173,7 +188,9 @@ class RowParser:
 
         bbl_text = get("bbl", "").strip()
         bbl = ""
-        if bbl_text:
+        if len(bbl_text) == 10 and bbl_text.isdecimal() and bbl_text[0] in "12345":
+            bbl = bbl_text
+        elif bbl_text:
             match = _BBL.fullmatch(bbl_text)
             if match is None:
                 flags |= Flag.INVALID_BBL
