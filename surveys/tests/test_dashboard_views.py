@@ -210,7 +210,7 @@ def test_each_chart_names_the_caption_of_the_table_below_it(
     page = client.get(url).text
 
     described = re.search(r"The same figures are in the table “(.+?)” below\.", page)
-    caption = re.search(r"<caption>(.+?) <a ", page)
+    caption = re.search(r"<caption>(.+?)</caption>", page)
     assert described and caption
     assert described.group(1) == caption.group(1)
 
@@ -327,3 +327,12 @@ def test_a_description_that_is_not_a_number_is_not_found(client, city_admin, cho
     response = client.get(reverse("dashboards:versions"), {"description": chosen})
 
     assert response.status_code == 404
+
+
+def test_table_captions_hold_only_the_tables_name(client, city_admin, data):
+    for page in PAGES:
+        text = client.get(reverse(f"dashboards:{page}")).text
+
+        captions = re.findall(r"<caption[^>]*>(.*?)</caption>", text, re.DOTALL)
+        assert captions and not any("<a " in caption for caption in captions), page
+        assert "as CSV</a>" in text, page
