@@ -39,6 +39,7 @@ from surveys.admin_forms import (
     VersionTranslationForm,
     label_field_name,
 )
+from surveys.contacts import ContactError
 from surveys.masking import (
     can_see_contact_details,
     mask_email,
@@ -63,7 +64,6 @@ from surveys.models import (
 )
 from surveys.preview import preview_version
 from surveys.retention import (
-    ForgetError,
     check_identifiers,
     forget_contact,
     forget_resident,
@@ -1119,7 +1119,7 @@ class ForgetResidentForm(forms.Form):
             check_identifiers(
                 email=cleaned.get("email", ""), phone=cleaned.get("phone", "")
             )
-        except ForgetError as error:
+        except ContactError as error:
             self.add_error(error.field or None, error.message)
         return cleaned
 

@@ -25,14 +25,12 @@ from typing import NamedTuple
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
-from surveys.contacts import DEFAULT_REGION
+from surveys.contacts import DEFAULT_REGION, ContactError, normalise_email
 from surveys.masking import remove_addresses
 from surveys.models import (
     Answer,
@@ -97,28 +95,19 @@ def purge_expired_contacts(*, now: datetime | None = None) -> int:
     return deleted.contacts
 
 
-class ForgetError(ValueError):
-    """A detail that cannot identify a resident; `field` says which one."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def check_identifiers(*, email: str, phone: str) -> tuple[str, str]:
-    """The email address and number stripped, or ForgetError.
+    """The email address and number stripped, or ContactError.
 
     A typo must not pass for a done request: a malformed address matches nobody,
     so the resident would be told they were forgotten while their contact stays.
     """
     email, phone = email.strip(), phone.strip()
     if not email and not phone:
-        raise ForgetError("", "Give an email address or a phone number.")
+        raise ContactError("", "Give an email address or a phone number.")
     if email and not _is_email(email):
-        raise ForgetError("email", "Enter a valid email address.")
+        raise ContactError("email", "Enter a valid email address.")
     if phone and not _is_possible_number(phone):
-        raise ForgetError(
+        raise ContactError(
             "phone",
             "Enter a valid phone number: ten digits for a US number, or the "
             "number with its country code (+...).",
@@ -137,7 +126,7 @@ def forget_resident(
 
     The email address matches whatever its case; the number in any format that
     reads as the same number (as the 311 system's were read). The record says how
-    many were deleted, and never the address. ForgetError, with nothing deleted
+    many were deleted, and never the address. ContactError, with nothing deleted
     or recorded, for a malformed address or number.
     """
     email, phone = check_identifiers(email=email, phone=phone)
@@ -213,10 +202,10 @@ def _forget(
 
 def _is_email(text: str) -> bool:
     try:
-        validate_email(text)
-    except ValidationError:
+        normalise_email(text)
+    except ContactError:
         return False
-    return True
+    return bool(text)
 
 
 def _is_possible_number(text: str) -> bool:

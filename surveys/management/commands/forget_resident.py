@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.retention import ForgetError, forget_resident
+from surveys.contacts import ContactError
+from surveys.retention import forget_resident
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             record = forget_resident(
                 email=email, phone=phone, requested_through="command"
             )
-        except ForgetError as error:
+        except ContactError as error:
             raise CommandError(error.message) from None
         self.stdout.write(
             f"{record.contacts_deleted} contact(s) deleted (record {record.pk})."
