@@ -44,7 +44,6 @@ def request_number(invitation: Invitation) -> str:
 # few it uses instead of reading them again for every message or page.
 
 _told_versions: TimedMemo[DescriptionVersion] = TimedMemo(seconds=CACHE_SECONDS)
-_IMMUTABLE = (DescriptionVersion.Status.PUBLISHED, DescriptionVersion.Status.RETIRED)
 
 
 def told_version(version_id: int) -> DescriptionVersion:
@@ -55,7 +54,7 @@ def told_version(version_id: int) -> DescriptionVersion:
         version = DescriptionVersion.objects.prefetch_related("translations").get(
             pk=version_id
         )
-        return version, version.status in _IMMUTABLE
+        return version, version.status not in DescriptionVersion.WORKING_STATUSES
 
     return _told_versions.get_or_build(version_id, build)
 
