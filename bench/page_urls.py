@@ -21,6 +21,10 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def page_sized(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE_SIZED_BODY, content_type="text/html")
+
+
 def one_query(request: HttpRequest, token: str) -> HttpResponse:
     if find_invitation_row(token) is None:
         return HttpResponse(status=404)
@@ -29,6 +33,7 @@ def one_query(request: HttpRequest, token: str) -> HttpResponse:
 
 urlpatterns = [
     path("bench/bare/", bare),
+    path("bench/page-sized/", page_sized),
     path("bench/one-query/<str:token>/", one_query),
     *site_urlpatterns,
 ]

@@ -187,6 +187,7 @@ def run(args, database_url: str) -> int:
         _run_wrk(survey_post, args, seconds=3, script=script)
         results = [
             _run_wrk(f"{base}/bench/bare/", args, name="bare Django view"),
+            _run_wrk(f"{base}/bench/page-sized/", args, name="page-sized body"),
             _run_wrk(
                 f"{base}/bench/one-query/{get_token}/",
                 args,
@@ -326,6 +327,8 @@ def _report(results: list[Result], args) -> int:
         ratio = result.requests_per_second / bare.requests_per_second
         if result is bare:
             verdict = "baseline"
+        elif result.name == "page-sized body":
+            verdict = "reference: the page's bytes, no query"
         elif result.name == "one look-up only":
             verdict = "reference: the page's one query and its size, nothing else"
         else:
