@@ -1,10 +1,10 @@
-"""The site's URLs plus two views for comparison, which never exist on the site.
+"""The site's URLs plus three views for comparison, which never exist on the site.
 
-/bench/bare/ does nothing. /bench/one-query/<token>/ does only what no survey
-page can do without: the link's one look-up (surveys.linkquery), answered with a
-fixed body as long as the survey page. The difference between the two is what
-the database round trip and the page's bytes cost; the rest of the survey
-page's cost (rate limits, CSRF, filling the page) is what the page adds on top.
+/bench/bare/ does nothing. /bench/page-sized/ answers with a fixed body as long
+as the survey page: what the page's bytes cost. /bench/one-query/<token>/ does
+only what no survey page can do without: the link's one look-up
+(surveys.linkquery), answered with that body. The rest of the survey page's cost
+(rate limits, CSRF, filling the page) is what the page adds on top.
 """
 
 from django.http import HttpRequest, HttpResponse

@@ -12,8 +12,8 @@ runs unless DATABASE_PREPARE_THRESHOLD says otherwise) on a free loopback port. 
 `--connections` connections, loads in turn:
 
 1. the bare view: a view returning "ok" behind the same middleware and settings;
-   then, for reference only, a view that does nothing but the survey link's one
-   database look-up and answers with a body as long as the survey page;
+   then, for reference only, a view answering with a body as long as the survey
+   page, and one that also does the survey link's one database look-up first;
 2. GET of the survey page of an unanswered invitation (the full form, rendered);
 3. POST of a complete answer with a CSRF token to the other invitation: the first
    post records the response, every later one gets the "already received" page,
