@@ -205,12 +205,11 @@ class DescriptionTranslation(models.Model):
         return f"{self.version} [{self.language}]"
 
 
-class DescriptionTransition(models.Model):
-    """The audit trail of a version: who moved it from which status to which, and why."""
+class ReviewTransition(models.Model):
+    """One step in the review of a versioned text: who moved a version from which
+    status to which, when, and why. Each versioned thing keeps its own table of
+    these, with a `version` foreign key to its versions."""
 
-    version = models.ForeignKey(
-        DescriptionVersion, on_delete=models.CASCADE, related_name="transitions"
-    )
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
     actor = models.ForeignKey(
@@ -220,10 +219,19 @@ class DescriptionTransition(models.Model):
     comment = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.version}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class DescriptionTransition(ReviewTransition):
+    """The audit trail of a description version."""
+
+    version = models.ForeignKey(
+        DescriptionVersion, on_delete=models.CASCADE, related_name="transitions"
+    )
 
 
 class LegacyText(models.Model):

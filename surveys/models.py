@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
-from resolutions.models import ResolutionDescription
+from resolutions.models import ResolutionDescription, ReviewTransition
 from surveys.scales import AGREEMENT
 
 
@@ -264,25 +264,12 @@ class SurveyVersionTranslation(models.Model):
         return f"{self.version} [{self.language}]"
 
 
-class SurveyTransition(models.Model):
-    """Audit trail of a survey version's review: who moved it, when, and why."""
+class SurveyTransition(ReviewTransition):
+    """The audit trail of a survey version."""
 
     version = models.ForeignKey(
         SurveyVersion, on_delete=models.CASCADE, related_name="transitions"
     )
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.version}: {self.from_status or 'new'} → {self.to_status}"
 
 
 class QuestionQuerySet(models.QuerySet):
