@@ -205,3 +205,40 @@ def test_an_agency_text_holding_unusual_characters_is_sent_as_written():
 
     assert "Crews cleared it \ue000 and \ue001 as written." in email.text
     assert str(request.pk) in email.text
+
+
+def test_an_email_says_when_the_agency_text_is_english_for_want_of_a_translation():
+    message = message_for(make_request(), email="resident@example.org", language="ar")
+
+    email = compose_email(message)
+
+    html, _ = email.message.alternatives[0]
+    with translation.override("ar"):
+        note = gettext(
+            "This explanation is not available in your language yet, so it is "
+            "shown in English."
+        )
+    assert note != gettext(
+        "This explanation is not available in your language yet, so it is "
+        "shown in English."
+    )
+    assert note in email.text
+    assert note in html
+
+
+def test_an_email_with_the_agency_text_in_the_resident_language_has_no_note(
+    long_description_request,
+):
+    message = message_for(
+        long_description_request, email="resident@example.org", language="ar"
+    )
+
+    email = compose_email(message)
+
+    with translation.override("ar"):
+        note = gettext(
+            "This explanation is not available in your language yet, so it is "
+            "shown in English."
+        )
+    assert PHRASES["ar"].strip() in email.text
+    assert note not in email.text
