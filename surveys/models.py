@@ -762,6 +762,8 @@ class ReviewCase(models.Model):
         REFERRED = "referred", "Referred"
         EXPLAINED = "explained", "Explained to the resident"
         NO_ACTION_POSSIBLE = "no_action_possible", "No action possible"
+        # Only the site closes a case this way (review_completed_answers).
+        ANSWERS_COMPLETED = "answers_completed", "Completed answers need no review"
 
     response = models.OneToOneField(
         Response, on_delete=models.PROTECT, related_name="review_case"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from surveys.models import Answer, Invitation, Message, Question, Response
 from surveys.publication.comments import queue_for_review
-from surveys.review.services import open_review_case
+from surveys.review.services import open_review_case, review_completed_answers
 from surveys.scales import score_of
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def record_response(
                 if existing.is_complete or not is_complete:
                     return existing, Outcome.ALREADY_RECEIVED
                 _save_answers(existing, answers, is_complete=True)
-                open_review_case(response=existing)
+                review_completed_answers(response=existing)
                 logger.info("Response %s completed on the web", existing.pk)
                 return existing, Outcome.COMPLETED
 

@@ -158,7 +158,11 @@ class NoteForm(forms.Form):
 class CloseForm(forms.Form):
     resolution = forms.ChoiceField(
         label="What was done",
-        choices=ReviewCase.Resolution.choices,
+        choices=[
+            choice
+            for choice in ReviewCase.Resolution.choices
+            if choice[0] != ReviewCase.Resolution.ANSWERS_COMPLETED
+        ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(

@@ -223,6 +223,52 @@ def open_review_case(
     return case
 
 
+def review_completed_answers(*, response: Response) -> ReviewCase | None:
+    """Bring the response's review case in line with its answers completed on the web.
+
+    A response begun by text message may have opened a case that the completed
+    answers no longer call for ("2" by text, then "Strongly agree" on the web).
+    An unassigned case is then closed by the site; an assigned one stays with its
+    supervisor, with a note in its history saying why it could be closed. Answers
+    that still need review update the case's reasons as open_review_case does.
+    """
+    if needs_review(response):
+        return open_review_case(response=response)
+    case = (
+        ReviewCase.objects.select_for_update()
+        .filter(response=response, status=ReviewCase.Status.OPEN)
+        .first()
+    )
+    if case is None:
+        return None
+    why = (
+        "The resident completed the survey on the web, and the completed answers "
+        "are not dissatisfied, do not say the problem was not fixed and do not ask "
+        "to reopen the request."
+    )
+    if case.assigned_to_id is not None:
+        ReviewEvent.objects.create(
+            case=case,
+            kind=Kind.NOTE,
+            text=f"{why} The case stays open because it is assigned: close it when "
+            "done.",
+        )
+        logger.info(
+            "Review case %s: answers completed, left with its assignee", case.pk
+        )
+        return case
+    now = timezone.now()
+    resolution = ReviewCase.Resolution.ANSWERS_COMPLETED
+    ReviewCase.objects.filter(pk=case.pk).update(
+        status=ReviewCase.Status.CLOSED, closed_at=now, resolution=resolution
+    )
+    ReviewEvent.objects.create(
+        case=case, kind=Kind.CLOSED, at=now, text=f"{resolution.label}. {why}"
+    )
+    logger.info("Review case %s closed: completed answers need no review", case.pk)
+    return case
+
+
 def _update_reasons(case: ReviewCase, flags: dict) -> None:
     before = case.priority
     for name, value in flags.items():

@@ -155,6 +155,66 @@ def test_web_completion_raises_the_case_an_sms_reply_opened(make_invitation):
     ]
 
 
+def test_web_answers_that_need_no_review_close_the_case_an_sms_reply_opened(
+    make_invitation,
+):
+    invitation = make_invitation(channel="sms")
+    record_response(
+        invitation=invitation,
+        answers={"satisfaction": "disagree"},
+        language="en",
+        channel="sms",
+        is_complete=False,
+    )
+    assert ReviewCase.objects.get().status == ReviewCase.Status.OPEN
+
+    record_response(
+        invitation=invitation,
+        answers={"satisfaction": "strongly_agree", "fixed": "yes", "reopen": "no"},
+        language="en",
+        channel="email",
+    )
+
+    case = ReviewCase.objects.get()
+    assert case.status == ReviewCase.Status.CLOSED
+    assert case.resolution == ReviewCase.Resolution.ANSWERS_COMPLETED
+    assert case.closed_by is None and case.closed_at is not None
+    closing = case.events.get(kind=ReviewEvent.Kind.CLOSED)
+    assert "completed the survey on the web" in closing.text
+
+
+def test_web_answers_that_need_no_review_leave_an_assigned_case_with_a_note(
+    make_invitation, django_user_model
+):
+    invitation = make_invitation(channel="sms")
+    record_response(
+        invitation=invitation,
+        answers={"satisfaction": "disagree"},
+        language="en",
+        channel="sms",
+        is_complete=False,
+    )
+    supervisor = staff(
+        django_user_model,
+        "sam",
+        Role.SUPERVISOR,
+        invitation.service_request.agency,
+    )
+    ReviewCase.objects.update(assigned_to=supervisor)
+
+    record_response(
+        invitation=invitation,
+        answers={"satisfaction": "strongly_agree", "fixed": "yes", "reopen": "no"},
+        language="en",
+        channel="email",
+    )
+
+    case = ReviewCase.objects.get()
+    assert case.status == ReviewCase.Status.OPEN
+    note = case.events.get(kind=ReviewEvent.Kind.NOTE)
+    assert "stays open because it is assigned" in note.text
+
+
 def test_reopen_request_comes_first(invitation):
     told(invitation, Told.FIXED)
 
