@@ -516,7 +516,8 @@ class LegacyTextAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
         return format_html('<a href="{}">{}</a>', url, legacy.description.title)
 
     def has_group_permission(self, request) -> bool:
-        return request.user.has_perm("resolutions.change_resolutiondescription")
+        # Grouping changes what residents are told: a reviewer's decision.
+        return request.user.has_perm("resolutions.review_descriptionversion")
 
     @admin.action(
         description="Group selected texts under one description…", permissions=["group"]

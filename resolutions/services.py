@@ -307,9 +307,11 @@ def group_legacy_texts(
     """Put legacy NYC texts under one description; returns the requests moved.
 
     Requests already imported with those texts move to the description, and later
-    imports of the texts pick up its published plain-language version.
+    imports of the texts pick up its published plain-language version. That
+    changes what those residents are told, so it takes a reviewer, as publishing
+    does, and it is written in the history of every description involved.
     """
-    _require(actor, "resolutions.change_resolutiondescription", into)
+    _require(actor, "resolutions.review_descriptionversion", into)
     texts = list(legacy_texts)
     if any(text.agency_id != into.agency_id for text in texts):
         raise TransitionError("Legacy texts can only be grouped within one agency.")
@@ -332,6 +334,7 @@ def group_legacy_texts(
     LegacyText.objects.filter(pk__in=[text.pk for text in texts]).update(
         description=into
     )
+    _record_grouping(texts, into=into, actor=actor, moved=moved)
     logger.info(
         "grouped %s legacy texts into description %s by user %s; %s requests moved",
         len(texts),
@@ -340,6 +343,31 @@ def group_legacy_texts(
         moved,
     )
     return moved
+
+
+def _record_grouping(
+    texts: list[LegacyText], *, into: ResolutionDescription, actor, moved: int
+) -> None:
+    """A history entry on the latest version of each description involved: a
+    transition that leaves the status as it was, with what moved in the comment."""
+    sources = ResolutionDescription.objects.filter(
+        pk__in={text.description_id for text in texts} - {into.pk}
+    )
+    count = f"{len(texts)} legacy text(s)"
+    entries = [(into, f"{count} grouped here; {moved} request(s) moved here.")]
+    entries += [
+        (source, f"{count} moved to “{into.title}” (#{into.pk}).") for source in sources
+    ]
+    for description, comment in entries:
+        latest = description.versions.order_by("-number").first()
+        if latest is not None:
+            DescriptionTransition.objects.create(
+                version=latest,
+                from_status=latest.status,
+                to_status=latest.status,
+                actor=actor,
+                comment=comment,
+            )
 
 
 def record_resolutions_told(

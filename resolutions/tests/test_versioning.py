@@ -734,12 +734,40 @@ def test_texts_are_grouped_only_within_one_agency(imported, city_admin):
 def test_staff_cannot_group_texts_into_another_agencys_description(
     imported, django_user_model, dot
 ):
-    dot_liaison = staff(django_user_model, "dana", Role.LIAISON, dot)
+    dot_reviewer = staff(django_user_model, "dana", Role.REVIEWER, dot)
     hpd_heat_text = LegacyText.objects.get(agency="HPD", description=description_of(1))
 
     with pytest.raises(TransitionError, match="another agency"):
         group_legacy_texts(
-            legacy_texts=[hpd_heat_text], into=description_of(3), actor=dot_liaison
+            legacy_texts=[hpd_heat_text], into=description_of(3), actor=dot_reviewer
         )
 
     assert description_of(1) != description_of(3)
+
+
+def test_a_liaison_cannot_group_texts_since_it_changes_what_residents_are_told(
+    imported, django_user_model, hpd
+):
+    liaison = staff(django_user_model, "lee", Role.LIAISON, hpd)
+    heat_text = LegacyText.objects.get(agency="HPD", description=description_of(1))
+
+    with pytest.raises(TransitionError, match="permission"):
+        group_legacy_texts(
+            legacy_texts=[heat_text], into=description_of(3), actor=liaison
+        )
+
+    assert description_of(1) != description_of(3)
+
+
+def test_grouping_is_written_in_the_history_of_both_descriptions(imported, reviewer):
+    heat, closed = description_of(1), description_of(3)
+    heat_text = LegacyText.objects.get(agency="HPD", description=heat)
+
+    group_legacy_texts(legacy_texts=[heat_text], into=closed, actor=reviewer)
+
+    into_entry = DescriptionTransition.objects.get(version__description=closed)
+    source_entry = DescriptionTransition.objects.get(version__description=heat)
+    assert into_entry.actor == source_entry.actor == reviewer
+    assert into_entry.from_status == into_entry.to_status
+    assert "2 request(s) moved here" in into_entry.comment
+    assert closed.title in source_entry.comment
