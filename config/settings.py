@@ -147,6 +147,8 @@ LANGUAGES = [
 ]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
+# Date formats for the languages Django has none for (Urdu, Haitian Creole).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 

@@ -1,6 +1,7 @@
 """What the messages say: two text segments at most, in every language."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,7 +14,7 @@ from agencies.models import ServiceRequest
 from resolutions.models import DescriptionTranslation, DescriptionVersion
 from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
 from surveys.composing import compose_email, compose_sms
-from surveys.models import Message
+from surveys.models import Invitation, Message
 from surveys.tests.conftest import make_contact, make_request
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,22 @@ def test_an_email_with_the_agency_text_in_the_resident_language_has_no_note(
         )
     assert PHRASES["ar"].strip() in email.text
     assert note not in email.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ur", "3 جنوری 2027"), ("ht", "3 janvye 2027"), ("es", "3 de enero de 2027")],
+)
+def test_the_link_expiry_date_is_written_in_the_resident_language_order(
+    language, expected
+):
+    message = message_for(
+        make_request(), email="resident@example.org", language=language
+    )
+    expires = datetime(2027, 1, 3, 17, tzinfo=UTC)
+    Invitation.objects.filter(pk=message.invitation_id).update(expires_at=expires)
+    message.invitation.refresh_from_db()
+
+    email = compose_email(message)
+
+    assert expected in email.text
