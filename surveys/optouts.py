@@ -12,10 +12,12 @@ logger = logging.getLogger(__name__)
 
 
 def is_opted_out(*, channel: str, address: str) -> bool:
+    return is_digest_opted_out(channel=channel, digest=address_digest(channel, address))
+
+
+def is_digest_opted_out(*, channel: str, digest: str) -> bool:
     return OptOut.objects.filter(
-        channel=channel,
-        address_digest=address_digest(channel, address),
-        opted_back_in_at__isnull=True,
+        channel=channel, address_digest=digest, opted_back_in_at__isnull=True
     ).exists()
 
 

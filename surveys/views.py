@@ -45,7 +45,12 @@ from surveys.forms import (
 from surveys.linkquery import find_invitation_row
 from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
-from surveys.optouts import opt_out, opt_out_digest
+from surveys.optouts import (
+    is_digest_opted_out,
+    is_opted_out,
+    opt_out,
+    opt_out_digest,
+)
 from surveys.ratelimits import is_over_limit
 from surveys.responses import Outcome, record_response
 from surveys.scales import DISSATISFIED, score_of
@@ -383,6 +388,18 @@ def _opt_out(invitation: Invitation, *, source: str) -> None:
         )
 
 
+def _is_unsubscribed(invitation: Invitation) -> bool:
+    """Whether the address the link was sent to is opted out, found as _opt_out
+    finds it."""
+    channel = invitation.channel
+    address = invitation.contact.address(channel) if invitation.contact else ""
+    if address:
+        return is_opted_out(channel=channel, address=address)
+    if invitation.address_digest:
+        return is_digest_opted_out(channel=channel, digest=invitation.address_digest)
+    return False
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -422,6 +439,12 @@ def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         _opt_out(invitation, source=OptOut.Source.UNSUBSCRIBE_LINK)
         return _finish(render(request, "surveys/unsubscribed.html", context))
+    if _is_unsubscribed(invitation):
+        # Opened again after unsubscribing: say so rather than ask again.
+        return _finish(
+            render(request, "surveys/unsubscribed.html", context),
+            remember_language=chosen,
+        )
     return _finish(
         render(request, "surveys/unsubscribe.html", context),
         remember_language=chosen,

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0013_contactdeletion_answers_redacted'),
+        ("surveys", "0013_contactdeletion_answers_redacted"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reviewcase',
-            name='resolution',
-            field=models.CharField(blank=True, choices=[('resident_contacted', 'Resident contacted'), ('reopened', "Reopened in the agency's system"), ('referred', 'Referred'), ('explained', 'Explained to the resident'), ('no_action_possible', 'No action possible'), ('answers_completed', 'Completed answers need no review')], max_length=20),
+            model_name="reviewcase",
+            name="resolution",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resident_contacted", "Resident contacted"),
+                    ("reopened", "Reopened in the agency's system"),
+                    ("referred", "Referred"),
+                    ("explained", "Explained to the resident"),
+                    ("no_action_possible", "No action possible"),
+                    ("answers_completed", "Completed answers need no review"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

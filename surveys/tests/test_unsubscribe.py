@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from surveys.addresses import address_digest
 from surveys.models import Contact, Invitation, Message, OptOut
-from surveys.optouts import is_opted_out
+from surveys.optouts import is_opted_out, opt_back_in, opt_out
 from surveys.tests.conftest import RESIDENT_EMAIL, RESIDENT_PHONE
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +164,43 @@ def test_the_link_of_an_invitation_never_sent_opts_nothing_out(client, invitatio
     assert page.status_code == 404
     assert one_click.status_code == 404
     assert not OptOut.objects.exists()
+
+
+def test_opening_the_link_again_after_unsubscribing_says_so_without_asking(
+    client, invitation
+):
+    opt_out(
+        channel="email", address=RESIDENT_EMAIL, source=OptOut.Source.UNSUBSCRIBE_LINK
+    )
+
+    page = client.get(unsubscribe_url(invitation))
+
+    assert page.status_code == 200
+    assert "You will not get more surveys" in page.text
+    assert '<form method="post"' not in page.text
+
+
+def test_after_opting_back_in_the_link_asks_again(client, invitation):
+    opt_out(
+        channel="email", address=RESIDENT_EMAIL, source=OptOut.Source.UNSUBSCRIBE_LINK
+    )
+    opt_back_in(channel="email", address=RESIDENT_EMAIL)
+
+    page = client.get(unsubscribe_url(invitation))
+
+    assert '<form method="post"' in page.text
+
+
+def test_after_the_contact_is_purged_the_link_still_knows_it_was_unsubscribed(
+    client, invitation
+):
+    invitation.address_digest = address_digest("email", RESIDENT_EMAIL)
+    invitation.save()
+    opt_out(
+        channel="email", address=RESIDENT_EMAIL, source=OptOut.Source.UNSUBSCRIBE_LINK
+    )
+    Contact.objects.filter(pk=invitation.contact_id).delete()
+
+    page = client.get(unsubscribe_url(invitation))
+
+    assert "You will not get more surveys" in page.text
