@@ -89,7 +89,15 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [*self.readonly_fields, "agency"] if obj else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        fields = [*self.readonly_fields, "agency"]
+        # What a description says happened sets review priorities and the
+        # dashboards' outcome figures: once it exists, changing it is a
+        # reviewer's decision, as publishing its text is.
+        if not request.user.has_perm("resolutions.review_descriptionversion"):
+            fields.append("outcome")
+        return fields
 
     @admin.display(description="service requests", ordering="request_count")
     def request_count(self, description: ResolutionDescription) -> int:

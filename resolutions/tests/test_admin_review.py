@@ -422,3 +422,39 @@ def test_legacy_texts_cannot_be_grouped_into_another_agencys_description(
     assert "description" in response.context["form"].errors
     heat_text.refresh_from_db()
     assert heat_text.description == heat
+
+
+def change_outcome(client, description, outcome: str):
+    return client.post(
+        reverse(
+            "admin:resolutions_resolutiondescription_change", args=[description.pk]
+        ),
+        {
+            "title": description.title,
+            "outcome": outcome,
+            "legacy_texts-TOTAL_FORMS": "0",
+            "legacy_texts-INITIAL_FORMS": "0",
+            "_save": "Save",
+        },
+    )
+
+
+def test_a_liaison_cannot_change_what_a_description_says_happened(
+    client_for, liaison, description
+):
+    before = description.outcome
+
+    change_outcome(client_for(liaison), description, "fixed")
+
+    description.refresh_from_db()
+    assert description.outcome == before
+
+
+def test_a_reviewer_can_change_what_a_description_says_happened(
+    client_for, reviewer, description
+):
+    response = change_outcome(client_for(reviewer), description, "fixed")
+
+    description.refresh_from_db()
+    assert response.status_code == 302
+    assert description.outcome == "fixed"
