@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -46,8 +46,7 @@ class RejectsFile:
 
     def write(self, reject: Reject) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._file = self._create()
             self._writer = csv.writer(self._file)
             self._writer.writerow(self.header)
         self._writer.writerow(
@@ -58,6 +57,19 @@ class RejectsFile:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+    def _create(self) -> TextIO:
+        """A new file, never one already there: two files of the same name given
+        to one `--rejects-dir`, or run ids starting again after a database reset,
+        would otherwise lose the earlier rejects. `path` becomes the name used."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        wanted, number = self.path, 1
+        while True:
+            try:
+                return self.path.open("x", newline="", encoding="utf-8")
+            except FileExistsError:
+                number += 1
+                self.path = wanted.with_name(f"{wanted.stem}-{number}{wanted.suffix}")
 
 
 def import_service_requests(

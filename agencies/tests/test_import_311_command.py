@@ -248,3 +248,24 @@ def test_the_report_lists_a_failed_file_with_its_status_and_error(tmp_path):
     assert files[1]["inserted"] == 0
     assert files[0]["error"] is None
     assert files[2]["inserted"] == 1
+
+
+def test_files_of_the_same_name_keep_their_own_rejects(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_csv(
+        tmp_path / "a" / "e.csv", [["Unique Key", "Agency"], ["abc", "DOT"]]
+    )
+    second = write_csv(
+        tmp_path / "b" / "e.csv", [["Unique Key", "Agency"], ["xyz", "DOT"]]
+    )
+    rejects_dir = tmp_path / "rejects-here"
+
+    run_command(str(first), str(second), "--rejects-dir", str(rejects_dir))
+
+    first_run = ImportRun.objects.get(source=str(first))
+    second_run = ImportRun.objects.get(source=str(second))
+    assert first_run.rejects_file != second_run.rejects_file
+    assert "'abc'" in Path(first_run.rejects_file).read_text()
+    assert "'xyz'" in Path(second_run.rejects_file).read_text()
+    assert len(list(rejects_dir.iterdir())) == 2

@@ -30,7 +30,10 @@ class Command(BaseCommand):
             "--rejects-dir",
             type=Path,
             metavar="DIR",
-            help="Where to write each file's rejects CSV (default: IMPORT_REJECTS_DIR).",
+            help=(
+                "Where to write each file's rejects CSV, as NAME.rejects.csv "
+                "(default: IMPORT_REJECTS_DIR). A name already taken gets -2, -3, ..."
+            ),
         )
         parser.add_argument(
             "--method",
