@@ -25,6 +25,7 @@ from agencies.models import (
     StaffMembership,
 )
 from agencies.roles import group_name
+from config.csv_export import neutralise
 from surveys.contacts import save_contact
 from surveys.models import Contact
 
@@ -46,18 +47,32 @@ class RejectsFile:
 
     def write(self, reject: Reject) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._open_new_file()
             self._writer = csv.writer(self._file)
             self._writer.writerow(self.header)
-        self._writer.writerow(
-            (reject.line, reject.reason, reject.unique_key, reject.record)
-        )
+        # The key and record are the export's own text, which a spreadsheet would
+        # run as a formula if it starts like one (config/csv_export.py).
+        row = (reject.line, reject.reason, reject.unique_key, reject.record)
+        self._writer.writerow([neutralise(cell) for cell in row])
         self.count += 1
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+    def _open_new_file(self) -> None:
+        """A new file, never one already there: two files of the same name given
+        to one `--rejects-dir`, or run ids starting again after a database reset,
+        would otherwise lose the earlier rejects. `path` becomes the name used."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        wanted, number = self.path, 1
+        while True:
+            try:
+                self._file = self.path.open("x", newline="", encoding="utf-8")
+                return
+            except FileExistsError:
+                number += 1
+                self.path = wanted.with_name(f"{wanted.stem}-{number}{wanted.suffix}")
 
 
 def import_service_requests(

@@ -66,9 +66,9 @@ def parse_requests_query(
             f"service_request_id lists at most {MAX_PAGE_SIZE} request numbers."
         )
     page = _positive(params.get("page", "1"), "page")
-    page_size = _positive(params.get("page_size", str(MAX_PAGE_SIZE)), "page_size")
-    if page_size > MAX_PAGE_SIZE:
-        raise QueryError(f"page_size is at most {MAX_PAGE_SIZE}.")
+    page_size = _positive(
+        params.get("page_size", str(MAX_PAGE_SIZE)), "page_size", largest=MAX_PAGE_SIZE
+    )
     if ids:
         return RequestsQuery(service_request_ids=ids, page=page, page_size=page_size)
 
@@ -113,9 +113,14 @@ def _whole_numbers(text: str, name: str) -> tuple[int, ...]:
     return tuple(int(value) if len(value) <= 18 else -1 for value in values)
 
 
-def _positive(text: str, name: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) < 1 or len(text) > 9:
-        raise QueryError(f"{name} is a whole number from 1 to 999999999.")
+def _positive(text: str, name: str, *, largest: int = 999_999_999) -> int:
+    # The length is checked before int(), which refuses very long digit strings.
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > len(str(largest))
+        or not 1 <= int(text) <= largest
+    ):
+        raise QueryError(f"{name} is a whole number from 1 to {largest}.")
     return int(text)
 
 

@@ -1,6 +1,7 @@
 """The `import_311` management command."""
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -79,6 +80,8 @@ def test_the_report_holds_the_same_numbers_as_the_summary(tmp_path):
     [file_report] = report["files"]
     assert file_report == {
         "source": str(path),
+        "status": "succeeded",
+        "error": None,
         "format": "csv",
         "import_run": run.pk,
         "seconds": file_report["seconds"],
@@ -187,3 +190,82 @@ def test_the_orm_method_can_be_chosen_on_any_database(tmp_path):
 
     assert "inserted 3" in output
     assert ServiceRequest.objects.count() == 3
+
+
+def truncated_gzip(path: Path) -> Path:
+    rows = "".join(f"{key},DOT\n" for key in range(100, 5000))
+    whole = gzip.compress(("Unique Key,Agency\n" + rows).encode())
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def test_a_failed_file_does_not_stop_the_files_after_it(tmp_path):
+    first = write_csv(tmp_path / "a.csv", [["Unique Key", "Agency"], ["1", "DOT"]])
+    broken = truncated_gzip(tmp_path / "broken.csv.gz")
+    last = write_csv(tmp_path / "c.csv", [["Unique Key", "Agency"], ["3", "DOT"]])
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"1 of 3 files failed: .*broken\.csv\.gz"):
+        call_command(
+            "import_311",
+            str(first),
+            str(broken),
+            str(last),
+            "--no-progress",
+            stdout=out,
+        )
+
+    assert sorted(ServiceRequest.objects.values_list("unique_key", flat=True)) == [1, 3]
+    statuses = dict(ImportRun.objects.values_list("source", "status"))
+    assert statuses == {
+        str(first): ImportRun.Status.SUCCEEDED,
+        str(broken): ImportRun.Status.FAILED,
+        str(last): ImportRun.Status.SUCCEEDED,
+    }
+    output = out.getvalue()
+    assert f"{broken}: failed: the compressed file is damaged or cut short" in output
+    assert "Imported 2 of 3 files; 1 failed" in output
+
+
+def test_the_report_lists_a_failed_file_with_its_status_and_error(tmp_path):
+    first = write_csv(tmp_path / "a.csv", [["Unique Key", "Agency"], ["1", "DOT"]])
+    broken = truncated_gzip(tmp_path / "broken.csv.gz")
+    last = write_csv(tmp_path / "c.csv", [["Unique Key", "Agency"], ["3", "DOT"]])
+    report_path = tmp_path / "report.json"
+
+    with pytest.raises(CommandError):
+        run_command(str(first), str(broken), str(last), "--report", str(report_path))
+
+    files = json.loads(report_path.read_text())["files"]
+    assert [(file["source"], file["status"]) for file in files] == [
+        (str(first), "succeeded"),
+        (str(broken), "failed"),
+        (str(last), "succeeded"),
+    ]
+    failed_run = ImportRun.objects.get(source=str(broken))
+    assert files[1]["import_run"] == failed_run.pk
+    assert files[1]["error"].startswith("the compressed file is damaged or cut short")
+    assert files[1]["inserted"] == 0
+    assert files[0]["error"] is None
+    assert files[2]["inserted"] == 1
+
+
+def test_files_of_the_same_name_keep_their_own_rejects(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_csv(
+        tmp_path / "a" / "e.csv", [["Unique Key", "Agency"], ["abc", "DOT"]]
+    )
+    second = write_csv(
+        tmp_path / "b" / "e.csv", [["Unique Key", "Agency"], ["xyz", "DOT"]]
+    )
+    rejects_dir = tmp_path / "rejects-here"
+
+    run_command(str(first), str(second), "--rejects-dir", str(rejects_dir))
+
+    first_run = ImportRun.objects.get(source=str(first))
+    second_run = ImportRun.objects.get(source=str(second))
+    assert first_run.rejects_file != second_run.rejects_file
+    assert "'abc'" in Path(first_run.rejects_file).read_text()
+    assert "'xyz'" in Path(second_run.rejects_file).read_text()
+    assert len(list(rejects_dir.iterdir())) == 2

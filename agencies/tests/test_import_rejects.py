@@ -316,3 +316,54 @@ def test_no_rejects_file_is_written_when_every_row_is_stored(tmp_path, settings)
 
     assert run.rejects_file == ""
     assert not Path(settings.IMPORT_REJECTS_DIR).exists()
+
+
+def test_an_existing_rejects_file_is_never_overwritten(tmp_path):
+    path = write_text(
+        tmp_path / "export.csv",
+        HEADER + "abc,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n",
+    )
+    rejects_path = tmp_path / "rejects.csv"
+    rejects_path.write_text("an earlier import's rejects\n")
+
+    run = import_service_requests(path=path, rejects_path=rejects_path)
+
+    assert rejects_path.read_text() == "an earlier import's rejects\n"
+    assert run.rejects_file == str(tmp_path / "rejects-2.csv")
+    assert lines_and_reasons(run) == [
+        (2, "unique key is not a positive whole number: 'abc'")
+    ]
+
+
+def test_rejected_cells_cannot_start_a_spreadsheet_formula(tmp_path):
+    path = write_text(
+        tmp_path / "export.csv",
+        HEADER
+        + "=1+1,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
+        + "=HYPERLINK(A1),01/15/2024 10:00:00 AM,HPD\n"
+        + "@SUM(A1),01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open,extra\n",
+    )
+
+    run = import_service_requests(path=path)
+
+    assert rejects_of(run) == [
+        {
+            "line": "2",
+            "reason": "unique key is not a positive whole number: '=1+1'",
+            "unique_key": "'=1+1",
+            "record": "unique_key==1+1; created_at=01/15/2024 10:00:00 AM; "
+            "agency=HPD; complaint_type=HEAT/HOT WATER; status=Open",
+        },
+        {
+            "line": "3",
+            "reason": "expected 5 fields, found 3",
+            "unique_key": "'=HYPERLINK(A1)",
+            "record": "'=HYPERLINK(A1),01/15/2024 10:00:00 AM,HPD",
+        },
+        {
+            "line": "4",
+            "reason": "expected 5 fields, found 6",
+            "unique_key": "'@SUM(A1)",
+            "record": "'@SUM(A1),01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open,extra",
+        },
+    ]

@@ -192,6 +192,14 @@ def test_a_page_number_too_large_says_the_largest_accepted(client):
     assert body[0]["description"] == "page is a whole number from 1 to 999999999."
 
 
+@pytest.mark.parametrize("page_size", ["0", "1001", "99999999999", "ten"])
+def test_a_page_size_out_of_range_says_the_range_accepted(client, page_size):
+    response, body = get_json(client, page_size=page_size)
+
+    assert response.status_code == 400
+    assert body[0]["description"] == "page_size is a whole number from 1 to 1000."
+
+
 def test_the_default_window_is_the_last_90_days(client):
     now = timezone.now()
     recent = make_request(created_at=now - timedelta(days=89))

@@ -1,18 +1,22 @@
 """Personal details removed from residents' comments before anyone reviews them.
 
-Every occurrence of an email address (also written "name at example dot com"), a
-phone number in any common US format, a card or account number, a street address
-or P.O. box, and an apartment, unit, flat, floor, room or building number is
-replaced by a bracketed placeholder. Phone numbers are
-found by `phonenumbers` (Google's libphonenumber) and, behind it, by patterns for
-what it does not take as a number: seven-digit local numbers, vanity numbers and
-long runs of digits. Addresses have no such library for text without a city and
-ZIP code (pyap and usaddress need the whole address), so they are matched by the
-patterns below, which prefer removing too much over too little: a reviewer sees
-only the result and can withhold a comment that lost its sense.
+Every occurrence of an email address (also written "name at example dot com" or
+"name [at] example [.] com"), a phone number in any common US format, a card
+number, a social security number, an account number (six or more digits after
+"account", "acct" or "SSN"), a street address (also "221 E 12th") or P.O. box, and
+an apartment, unit, flat, floor, room or building number (also "in 4B") is
+replaced by a bracketed placeholder. The text is first normalised to NFKC, so a
+full-width or small "@" and full-width digits read as their plain forms. Phone
+numbers are found by `phonenumbers` (Google's libphonenumber) and, behind it, by
+patterns for what it does not take as a number: seven-digit local numbers, vanity
+numbers and long runs of digits. Addresses have no such library for text without
+a city and ZIP code (pyap and usaddress need the whole address), so they are
+matched by the patterns below, which prefer removing too much over too little: a
+reviewer sees only the result and can withhold a comment that lost its sense.
 """
 
 import re
+import unicodedata
 
 import phonenumbers
 
@@ -22,8 +26,9 @@ ADDRESS = "[address removed]"
 APARTMENT = "[apartment removed]"
 NUMBER = "[number removed]"
 
-_AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
-_DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
+# "@", "at", "(at)", "[@]"; ".", "dot", "(dot)", "[.]".
+_AT = r"(?:\s*@\s*|\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*|\s+at\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+)"
 _TLD = r"(?:com|org|net|edu|gov|us|nyc|io|co|info|biz|me|app|mail)"
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 # "jane dot doe at example dot com": the name's spelled dots too.
@@ -34,6 +39,19 @@ _SPELLED_EMAIL = re.compile(
 # Card and account numbers: 13 to 19 digits, in groups or not. Longer than any
 # phone number, so they are named for what they are.
 _CARD_NUMBER = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d){9,15}(?![\d-])")
+# Social security numbers as written on the card (123-45-6789).
+_SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
+# Six or more digits (or an SSN spaced out) right after a word naming an account or
+# a social security number: "Account #12345678", "acct no. 123456", "SSN 123456789".
+# The word stays, so the comment keeps its sense; fewer digits are left alone, as
+# in "my account was updated 2 times".
+_NUMBER_AFTER_WORD = re.compile(
+    r"(\b(?:accounts?|acct|ssn|social\s+security)\b\.?"
+    r"(?:\s*(?:number|num|nbr|no)\b\.?)?"
+    r"(?:\s*(?:is|was|:))?\s*)"
+    r"#?\s*(?:\d{3}[ -]\d{2}[ -]\d{4}|\d(?:-?\d){5,})(?![\w-])",
+    re.IGNORECASE,
+)
 
 # Ten or more digits with separators, seven-digit local numbers (555-0100) and
 # vanity numbers (1-800-FLOWERS): what libphonenumber leaves in the text.
@@ -68,6 +86,13 @@ _NAMED_AVENUE = re.compile(
     rf"(?<![\w-]){_HOUSE_NUMBER}\s+(?:avenue|ave)\.?\s+(?:[a-z]\b|of\s+the\s+americas\b)",
     re.IGNORECASE,
 )
+# "221 E 12th": a house number, a direction and a numbered street, without "Street".
+# The direction is what tells it from "the 3 potholes on 5th".
+_NUMBERED_STREET = re.compile(
+    rf"(?<![\w-]){_HOUSE_NUMBER}\s+(?:n|s|e|w|north|south|east|west)\.?\s+"
+    r"\d{1,3}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
 # New York City ZIP codes.
 _ZIP = re.compile(r"(?<![\w-])1(?:0[0-4]|1[0-6])\d{2}(?:-\d{4})?(?![\w-])")
 # "P.O. Box 123" is where the resident gets mail.
@@ -80,19 +105,29 @@ _APARTMENT = re.compile(
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
     re.IGNORECASE,
 )
+# "I'm in 4B": digits and one capital letter after "in", a token ordinary text
+# does not write that way ("in 2 days", "in 5th", "in 2024" keep their words).
+_APARTMENT_AFTER_IN = re.compile(r"(\b(?i:in)\s+)\d{1,4}[A-Z](?![\w-])")
 
 
 def redact_comment(text: str) -> str:
     """The comment with every personal detail replaced by a placeholder."""
+    # Full-width and small forms of "@", "." and digits (U+FF20, U+FE6B, U+FF11)
+    # become the plain characters the patterns look for.
+    text = unicodedata.normalize("NFKC", text)
     text = _EMAIL.sub(EMAIL, text)
     text = _SPELLED_EMAIL.sub(EMAIL, text)
     text = _CARD_NUMBER.sub(NUMBER, text)
+    text = _SSN.sub(NUMBER, text)
+    text = _NUMBER_AFTER_WORD.sub(lambda match: match[1] + NUMBER, text)
     text = _remove_phone_numbers(text)
     text = _NAMED_AVENUE.sub(ADDRESS, text)
     text = _STREET_ADDRESS.sub(ADDRESS, text)
+    text = _NUMBERED_STREET.sub(ADDRESS, text)
     text = _ZIP.sub(ADDRESS, text)
     text = _PO_BOX.sub(ADDRESS, text)
-    return _APARTMENT.sub(APARTMENT, text)
+    text = _APARTMENT.sub(APARTMENT, text)
+    return _APARTMENT_AFTER_IN.sub(lambda match: match[1] + APARTMENT, text)
 
 
 def _remove_phone_numbers(text: str) -> str:

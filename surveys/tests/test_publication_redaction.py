@@ -12,6 +12,10 @@ EMAILS = [
     "jane[at]example[dot]net",
     "jane @ example . com",
     "jane dot doe at gmail dot com",
+    "jane＠gmail.com",
+    "jane﹫gmail.com",
+    "j.doe [at] nyc [.] gov",
+    "j dot doe (at) nyc (dot) gov",
 ]
 PHONES = [
     "(212) 555-0100",
@@ -38,6 +42,8 @@ ADDRESSES = [
     "1600 Grand Concourse",
     "77 Saint Marks Pl.",
     "2 Broadway",
+    "221 E 12th",
+    "40 West 3rd",
 ]
 APARTMENTS = [
     "Apt 4B",
@@ -51,8 +57,19 @@ APARTMENTS = [
     "PH2",
     "Bldg 4",
     "building 12",
+    "in 4B",
 ]
-NUMBERS = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111"]
+NUMBERS = [
+    "4111 1111 1111 1111",
+    "4111-1111-1111-1111",
+    "4111111111111111",
+    "123-45-6789",
+    "SSN 123456789",
+    "social security number 123 45 6789",
+    "Account #12345678",
+    "acct no. 12345678",
+    "account number: 1234-5678",
+]
 
 
 @pytest.mark.parametrize("value", EMAILS + PHONES + ADDRESSES + APARTMENTS + NUMBERS)
@@ -86,4 +103,41 @@ def test_every_occurrence_of_every_kind_in_one_comment():
     ],
 )
 def test_ordinary_sentences_keep_their_words(text):
+    assert redact_comment(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my SSN is 123-45-6789", "my SSN is [number removed]"),
+        ("Account #12345678 was charged", "Account [number removed] was charged"),
+        ("acct no. 12345678", "acct no. [number removed]"),
+        ("write to jane＠gmail.com", "write to [email removed]"),
+        ("j.doe [at] nyc [.] gov", "[email removed]"),
+        ("j dot doe (at) nyc (dot) gov", "[email removed]"),
+        (
+            "I'm in 4B at 221 E 12th",
+            "I'm in [apartment removed] at [address removed]",
+        ),
+    ],
+)
+def test_only_the_personal_detail_is_replaced(text, expected):
+    assert redact_comment(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the 3 potholes on 5th were fixed in 2 days",
+        "Call 311",
+        "Call 311 in 2024, they answered in 10 minutes.",
+        "My account was updated 2 times in 3 weeks.",
+        "They took my account of 4 missed pickups seriously.",
+        "The social security office on 2nd Ave was fine.",
+        "We moved in 2019 and the light on E 12th was out for 12 days.",
+        "In 3 days they fixed 14 of the 15 lights on West 4th.",
+        "Case 123-456 was closed in 48 hours.",
+    ],
+)
+def test_ordinary_complaint_text_is_not_redacted(text):
     assert redact_comment(text) == text

@@ -4,9 +4,9 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
 from tqdm import tqdm
 
-from agencies.importing.sources import SourceError
 from agencies.models import ImportRun
 from agencies.quality import Flag
 from agencies.services import import_service_requests
@@ -30,7 +30,10 @@ class Command(BaseCommand):
             "--rejects-dir",
             type=Path,
             metavar="DIR",
-            help="Where to write each file's rejects CSV (default: IMPORT_REJECTS_DIR).",
+            help=(
+                "Where to write each file's rejects CSV, as NAME.rejects.csv "
+                "(default: IMPORT_REJECTS_DIR). A name already taken gets -2, -3, ..."
+            ),
         )
         parser.add_argument(
             "--method",
@@ -53,22 +56,51 @@ class Command(BaseCommand):
         if report is not None and not report.parent.is_dir():
             raise CommandError(f"--report: folder {report.parent} does not exist")
 
-        runs = []
+        # Each file is its own transaction, so a damaged file cannot undo the ones
+        # before it; the files after it are still imported, and the report lists
+        # every file, failed ones with their error, before the command fails.
+        entries = []
+        failures = []
         for path in options["paths"]:
             rejects_path = None
             if options["rejects_dir"]:
                 rejects_path = options["rejects_dir"] / f"{path.name}.rejects.csv"
+            last_run_pk = ImportRun.objects.aggregate(last=Max("pk"))["last"] or 0
             try:
                 run = self._import(path, rejects_path, options["method"], show_progress)
-            except SourceError as error:
-                raise CommandError(f"{path}: {error}") from error
-            runs.append(run)
+            except Exception as error:
+                # import_service_requests has marked the run failed and logged it.
+                run = (
+                    ImportRun.objects.filter(source=str(path), pk__gt=last_run_pk)
+                    .order_by("pk")
+                    .first()
+                )
+                message = run.error if run is not None and run.error else str(error)
+                failures.append(f"{path}: {message}")
+                entries.append(_as_failed_report(path, run, message))
+                self.stdout.write(self.style.ERROR(f"{path}: failed: {message}"))
+                continue
+            entries.append(_as_report(run))
             self._print_summary(run)
 
-        if options["report"]:
-            report = {"files": [_as_report(run) for run in runs]}
-            options["report"].write_text(json.dumps(report, indent=2) + "\n")
-            self.stdout.write(f"Report written to {options['report']}")
+        if report is not None:
+            report.write_text(json.dumps({"files": entries}, indent=2) + "\n")
+            self.stdout.write(f"Report written to {report}")
+        total = len(options["paths"])
+        if failures:
+            self.stdout.write(
+                self.style.ERROR(
+                    f"Imported {total - len(failures)} of {total} files; "
+                    f"{len(failures)} failed:"
+                )
+            )
+            for failure in failures:
+                self.stdout.write(self.style.ERROR(f"  {failure}"))
+            raise CommandError(
+                f"{len(failures)} of {total} files failed: " + "; ".join(failures)
+            )
+        if total > 1:
+            self.stdout.write(self.style.SUCCESS(f"Imported all {total} files."))
 
     def _import(
         self, path: Path, rejects_path, method: str, show_progress: bool
@@ -118,6 +150,8 @@ class Command(BaseCommand):
 def _as_report(run: ImportRun) -> dict:
     return {
         "source": run.source,
+        "status": run.status,
+        "error": run.error or None,
         "format": run.source_format,
         "import_run": run.pk,
         "seconds": round((run.finished_at - run.started_at).total_seconds(), 3),
@@ -129,4 +163,27 @@ def _as_report(run: ImportRun) -> dict:
         "rejected": run.rejected,
         "flags": run.flag_counts,
         "rejects_file": run.rejects_file or None,
+    }
+
+
+def _as_failed_report(path: Path, run: ImportRun | None, error: str) -> dict:
+    """A failed file's entry: stored nothing, so every count is zero."""
+    if run is not None and run.finished_at is not None:
+        return _as_report(run) | {"status": ImportRun.Status.FAILED, "error": error}
+    # It failed before its import run was recorded (--method postgres on another database).
+    return {
+        "source": str(path),
+        "status": ImportRun.Status.FAILED,
+        "error": error,
+        "format": "",
+        "import_run": None,
+        "seconds": None,
+        "rows_read": 0,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicates": 0,
+        "rejected": 0,
+        "flags": {},
+        "rejects_file": None,
     }
