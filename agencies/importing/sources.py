@@ -3,6 +3,9 @@
 A source yields one `Record` per row, with values keyed by the importer's field
 names, or a `Reject` for a row that cannot be read as a record at all.
 
+NUL characters are taken out of every value as it is read: PostgreSQL stores
+none in text, and no published value means one.
+
 A CSV field with an unclosed quote runs on over the line breaks after it, taking
 the records on those lines into its text. A record that spans lines is rejected
 whole, with the range of its lines, when one of its later lines reads as a
@@ -152,6 +155,8 @@ class Source:
 
         def lines() -> Iterator[str]:
             for line in text:
+                if "\x00" in line:
+                    line = line.replace("\x00", "")
                 held.append(line)
                 yield line
 
@@ -285,7 +290,7 @@ def _json_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, dict | list):
         return _json_text(value)
     return str(value)
