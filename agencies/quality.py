@@ -28,6 +28,7 @@ class Flag(enum.IntFlag):
     INVALID_BBL = enum.auto()
     INVALID_COORDINATES = enum.auto()
     MISSING_AGENCY = enum.auto()
+    INVALID_AGENCY = enum.auto()
 
     @property
     def code(self) -> str:
@@ -55,6 +56,7 @@ FLAG_LABELS = {
     Flag.INVALID_BBL: "BBL is not a 10-digit borough-block-lot (dropped)",
     Flag.INVALID_COORDINATES: "Latitude/longitude unreadable or outside the city (dropped)",
     Flag.MISSING_AGENCY: "No agency",
+    Flag.INVALID_AGENCY: "Agency code longer than 20 characters (dropped)",
 }
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from agencies.importing.sources import Record
-from agencies.models import ComplaintType, ServiceRequest
+from agencies.models import Agency, ComplaintType, ServiceRequest
 from agencies.quality import Flag
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -57,7 +57,14 @@ COLUMNS = (
     "raw_values",
 )
 DATE_FIELDS = ("created_at", "closed_at", "due_at", "resolution_updated_at")
+# Published text longer than the column it fills would fail the whole import. A
+# complaint type or agency name is cut to the column, its whole text kept raw; an
+# agency code that long is no code, so the request is stored without an agency and
+# flagged. The other limited columns (status, zip, borough, BBL, channel) only
+# take values that passed their checks below.
 MAX_COMPLAINT_TYPE_LENGTH = ComplaintType._meta.get_field("name").max_length
+MAX_AGENCY_CODE_LENGTH = Agency._meta.get_field("code").max_length
+MAX_AGENCY_NAME_LENGTH = Agency._meta.get_field("name").max_length
 
 _US_DATE = re.compile(
     r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
@@ -151,6 +158,14 @@ class RowParser:
         agency = get("agency", "").strip().upper()
         if not agency:
             flags |= Flag.MISSING_AGENCY
+        elif len(agency) > MAX_AGENCY_CODE_LENGTH:
+            flags |= Flag.INVALID_AGENCY
+            raw["agency"] = get("agency", "").strip()
+            agency = ""
+        agency_name = get("agency_name", "").strip()
+        if len(agency_name) > MAX_AGENCY_NAME_LENGTH:
+            raw["agency_name"] = agency_name
+            agency_name = agency_name[:MAX_AGENCY_NAME_LENGTH]
         complaint_type = get("complaint_type", "").strip()
         if len(complaint_type) > MAX_COMPLAINT_TYPE_LENGTH:
             raw["complaint_type"] = complaint_type
@@ -224,7 +239,7 @@ class RowParser:
             resolution_updated,
             status,
             agency or None,
-            get("agency_name", "").strip(),
+            agency_name,
             complaint_type,
             get("descriptor", "").strip(),
             get("additional_details", "").strip(),

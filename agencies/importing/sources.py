@@ -2,6 +2,18 @@
 
 A source yields one `Record` per row, with values keyed by the importer's field
 names, or a `Reject` for a row that cannot be read as a record at all.
+
+NUL characters are taken out of every value as it is read: PostgreSQL stores
+none in text, and no published value means one.
+
+A CSV field with an unclosed quote runs on over the line breaks after it, taking
+the records on those lines into its text. A record that spans lines is rejected
+whole, with the range of its lines, when one of its later lines reads as a
+record of the file by itself (see `_reads_as_a_record`); so is a record that
+spans lines and has the wrong number of fields, or that the csv module cannot
+read at all. Reading goes on at the line after the range. It does not go back
+to read the lines inside the range as records: their text was inside a quote,
+and taking it for a request could overwrite a real one.
 """
 
 import csv
@@ -55,6 +67,8 @@ HEADER_ALIASES = {
 }
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+# A unique key as the parser takes it (parsing._UNIQUE_KEY), spaces around allowed.
+_WHOLE_NUMBER = re.compile(r" *\d{1,18}(?:\.0+)? *")
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -135,7 +149,18 @@ class Source:
 
     def _csv_records(self) -> Iterator[Record | Reject]:
         text = io.TextIOWrapper(self._stream, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        # The physical lines of the record being read, for a record that spans
+        # lines to be checked; cleared before each record.
+        held: list[str] = []
+
+        def lines() -> Iterator[str]:
+            for line in text:
+                if "\x00" in line:
+                    line = line.replace("\x00", "")
+                held.append(line)
+                yield line
+
+        reader = csv.reader(lines())
         try:
             header = next(reader)
         except StopIteration:
@@ -165,21 +190,36 @@ class Source:
         line = reader.line_num
         while True:
             start = line + 1
+            held.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
+                # Mostly "field larger than field limit": a quote left open ran on
+                # over the lines read so far. The next record starts after them.
                 line = reader.line_num
-                yield Reject(start, f"unreadable CSV: {error}")
+                yield Reject(start, f"unreadable CSV: {error}{_lost(start, line)}")
                 continue
             line = reader.line_num
             if not row:
                 continue
+            if line > start and any(
+                _reads_as_a_record(later, width=width, key_index=key_index)
+                for later in held[1:]
+            ):
+                yield Reject(
+                    start,
+                    f"an unclosed quote runs from line {start} to line {line}; "
+                    "those lines were not imported",
+                    unique_key=row[key_index] if key_index < len(row) else "",
+                    record="".join(held).rstrip("\r\n"),
+                )
+                continue
             if len(row) != width:
                 yield Reject(
                     start,
-                    f"expected {width} fields, found {len(row)}",
+                    f"expected {width} fields, found {len(row)}{_lost(start, line)}",
                     unique_key=row[key_index] if key_index < len(row) else "",
                     record=_csv_text(row),
                 )
@@ -220,11 +260,37 @@ class Source:
             yield Record(number, values)
 
 
+def _reads_as_a_record(line: str, *, width: int, key_index: int) -> bool:
+    """Whether a line inside a record that spans lines is a record of its own.
+
+    Read alone, its unique-key column holds a whole number, and it has the header's
+    number of fields, or no more than that and ends inside a quote it opens (a
+    record whose own stray quote closed the field that swallowed it). A line of
+    published text may start with a number and a comma, but then reads as too few
+    fields: "12, 13 and 14 January" is two.
+    """
+    if not line.endswith(("\n", "\r")):
+        line += "\n"  # the last line of the file; a line break to find open quotes
+    fields = next(csv.reader((line,)), [])
+    if len(fields) <= key_index or not _WHOLE_NUMBER.fullmatch(fields[key_index]):
+        return False
+    # A field still open at the end of the line holds the line break.
+    ends_in_open_quote = fields[-1].endswith(("\n", "\r"))
+    return len(fields) == width or (ends_in_open_quote and len(fields) < width)
+
+
+def _lost(start: int, end: int) -> str:
+    """The reason's note of the lines a rejected record spans, if more than one."""
+    if end <= start:
+        return ""
+    return f"; lines {start} to {end} were not imported"
+
+
 def _json_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, dict | list):
         return _json_text(value)
     return str(value)
