@@ -20,6 +20,7 @@ from agencies.importing.parsing import (
     RejectedRow,
     RowParser,
     filled_fields,
+    missing_columns,
 )
 from agencies.importing.sources import Reject, Source, SourceError
 from agencies.models import (
@@ -78,7 +79,7 @@ def import_service_requests(
     be stored, and repeats of a key within the file, are written to the rejects
     CSV with their line (record number, for JSON) and the reason. A CSV file
     without some of the importer's columns leaves those fields of stored requests
-    as they are.
+    as they are; the run lists the columns in `missing_columns`.
     """
     if method == "auto":
         method = "postgres" if connection.vendor == "postgresql" else "orm"
@@ -94,6 +95,12 @@ def import_service_requests(
     try:
         with Source(path) as source, transaction.atomic():
             run.source_format = source.format
+            run.missing_columns = missing_columns(source.columns)
+            if run.missing_columns:
+                logger.info(
+                    "import %s of %s: no %s columns; stored requests keep those fields",
+                    run.pk, path, ", ".join(run.missing_columns),
+                )  # fmt: skip
             result, rows_read = _load(source, run, rejects, method, progress)
     except (SourceError, OSError) as error:
         _finish(run, ImportRun.Status.FAILED, error=str(error))

@@ -219,6 +219,23 @@ def test_flags_of_absent_columns_stay_and_flags_of_present_columns_are_recompute
     }
 
 
+def test_the_run_names_the_columns_a_file_lacks(tmp_path, method):
+    path = write_csv(
+        tmp_path / "partial.csv",
+        ["Unique Key", "Agency", "Complaint Type", "Latitude", "Longitude"],
+        ["8002", "DOT", "Pothole", "40.7", "-73.9"],
+    )
+
+    run = import_service_requests(path=path, method=method)
+
+    run.refresh_from_db()
+    assert "closed_date" in run.missing_columns
+    assert "resolution_description" in run.missing_columns
+    assert "agency" not in run.missing_columns
+    # Latitude and Longitude fill the coordinates without Location.
+    assert "location" not in run.missing_columns
+
+
 def test_a_json_record_without_a_field_still_empties_it(tmp_path, method):
     import_service_requests(
         path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
@@ -230,9 +247,10 @@ def test_a_json_record_without_a_field_still_empties_it(tmp_path, method):
         json.dumps([{"unique_key": "8001", "agency": "DOT", "status": "Open"}])
     )
 
-    import_service_requests(path=path, method=method)
+    run = import_service_requests(path=path, method=method)
 
     request = ServiceRequest.objects.get(pk=8001)
+    assert run.missing_columns == []
     assert (request.status, request.closed_at, request.borough) == ("Open", None, "")
 
 
@@ -282,3 +300,4 @@ def test_a_ten_column_shared_export_keeps_what_it_lacks_of_the_combined_one(
     assert narrow_run.rows_read - narrow_run.inserted == 4  # keys in both files
     assert after == before
     assert ResolutionNotice.objects.count() == notices
+    assert "resolution_description" in narrow_run.missing_columns
