@@ -271,6 +271,12 @@ class ImportRun(models.Model):
     )
     rejected = models.PositiveIntegerField(default=0)
     flag_counts = models.JSONField(default=dict, blank=True)
+    missing_columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Columns the file did not have. Requests already stored kept "
+        "those fields as they were; new requests have them empty.",
+    )
     rejects_file = models.TextField(blank=True)
     error = models.TextField(blank=True)
 

@@ -9,6 +9,7 @@ cheap bitwise test on every database, including SQLite in development.
 """
 
 import enum
+from collections.abc import Collection
 
 
 class Flag(enum.IntFlag):
@@ -58,6 +59,42 @@ FLAG_LABELS = {
     Flag.MISSING_AGENCY: "No agency",
     Flag.INVALID_AGENCY: "Agency code longer than 20 characters (dropped)",
 }
+
+
+_DATES = ("created_at", "closed_at", "due_at", "resolution_updated_at")
+_DATE_ORDER = ("created_at", "closed_at")
+_CLOSURE = ("status", "closed_at")
+
+# The stored fields each flag is read from. An import whose file lacks one of them
+# cannot tell whether the flag still holds, so it keeps a stored request's bit.
+FLAG_FIELDS = {
+    Flag.CLOSED_BEFORE_CREATED: _DATE_ORDER,
+    Flag.PLACEHOLDER_DATE: _DATES,
+    Flag.IMPLAUSIBLE_DATE: _DATES,
+    Flag.UNPARSEABLE_DATE: _DATES,
+    Flag.REPEATED_HOUR: _DATES,
+    Flag.SKIPPED_HOUR: _DATES,
+    Flag.CLOSED_WITHOUT_DATE: _CLOSURE,
+    Flag.DATE_WITHOUT_CLOSED_STATUS: _CLOSURE,
+    Flag.UNKNOWN_STATUS: ("status",),
+    Flag.INVALID_ZIP: ("incident_zip",),
+    Flag.OUT_OF_CITY_ZIP: ("incident_zip",),
+    Flag.UNSPECIFIED_BOROUGH: ("borough",),
+    Flag.INVALID_BOROUGH: ("borough",),
+    Flag.INVALID_BBL: ("bbl",),
+    Flag.INVALID_COORDINATES: ("latitude", "longitude"),
+    Flag.MISSING_AGENCY: ("agency_id",),
+    Flag.INVALID_AGENCY: ("agency_id",),
+}
+
+
+def flags_decided_by(fields: Collection[str]) -> Flag:
+    """The flags read only from these fields, which an import of them recomputes."""
+    decided = Flag(0)
+    for flag, needed in FLAG_FIELDS.items():
+        if all(name in fields for name in needed):
+            decided |= flag
+    return decided
 
 
 def flags_of(value: int) -> list[Flag]:

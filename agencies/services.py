@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from agencies.closures import handle_closures
 from agencies.importing.loading import LoadResult, OrmLoader, PostgresLoader
-from agencies.importing.parsing import COLUMNS, RejectedRow, RowParser
+from agencies.importing.parsing import (
+    COLUMNS,
+    RejectedRow,
+    RowParser,
+    filled_fields,
+    missing_columns,
+)
 from agencies.importing.sources import Reject, Source, SourceError
 from agencies.models import (
     Agency,
@@ -86,7 +92,9 @@ def import_service_requests(
 
     The whole file is stored in one transaction, or nothing is. Rows that cannot
     be stored, and repeats of a key within the file, are written to the rejects
-    CSV with their line (record number, for JSON) and the reason.
+    CSV with their line (record number, for JSON) and the reason. A CSV file
+    without some of the importer's columns leaves those fields of stored requests
+    as they are; the run lists the columns in `missing_columns`.
     """
     if method == "auto":
         method = "postgres" if connection.vendor == "postgresql" else "orm"
@@ -102,6 +110,12 @@ def import_service_requests(
     try:
         with Source(path) as source, transaction.atomic():
             run.source_format = source.format
+            run.missing_columns = missing_columns(source.columns)
+            if run.missing_columns:
+                logger.info(
+                    "import %s of %s: no %s columns; stored requests keep those fields",
+                    run.pk, path, ", ".join(run.missing_columns),
+                )  # fmt: skip
             result, rows_read = _load(source, run, rejects, method, progress)
     except (SourceError, OSError) as error:
         _finish(run, ImportRun.Status.FAILED, error=str(error))
@@ -140,8 +154,13 @@ def _load(
     method: str,
     progress: Progress | None,
 ) -> tuple[LoadResult, int]:
-    loader = PostgresLoader(run) if method == "postgres" else OrmLoader(run)
-    parser = RowParser()
+    filled = filled_fields(source.columns)
+    loader = (
+        PostgresLoader(run, filled=filled)
+        if method == "postgres"
+        else OrmLoader(run, filled=filled)
+    )
+    parser = RowParser(filled=filled)
     rows_read = 0
     try:
         for item in source:

@@ -4,6 +4,10 @@ Both loaders follow the same rules, and the tests hold them to identical results
 the first row of a unique key in a file wins and later ones are duplicates; a
 request whose stored values all equal the new ones is left untouched; a changed
 request is updated and its old and new values are kept as a ServiceRequestChange.
+
+A file fills only the fields it has columns for (parsing.filled_fields). A stored
+request keeps the others as they are, with the quality flags read from them and
+their raw values; a new request gets them empty.
 """
 
 from collections import Counter
@@ -16,7 +20,11 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies.closures import handle_closures
-from agencies.importing.parsing import COLUMNS
+from agencies.importing.parsing import (
+    COLUMNS,
+    FILE_FIELDS,
+    RAW_VALUE_FIELDS,
+)
 from agencies.models import (
     Agency,
     ComplaintType,
@@ -26,7 +34,7 @@ from agencies.models import (
     ServiceRequestChange,
 )
 from agencies.nyc import AGENCY_NAMES
-from agencies.quality import Flag
+from agencies.quality import Flag, flags_decided_by
 from resolutions.legacy import ensure_legacy_descriptions
 
 # The stored fields that an import sets, compared to decide "changed".
@@ -58,6 +66,56 @@ STORED_FIELDS = (
     "raw_values",
 )
 _INDEX = {name: position for position, name in enumerate(COLUMNS)}
+# Stored fields derived from several row fields; every other stored field but the
+# flags and raw values is a row field of the same name.
+_DERIVED_FROM = {
+    "complaint_type_id": ("agency_id", "complaint_type_name"),
+    "resolution_description_id": ("agency_id", "resolution_text"),
+}
+
+
+@dataclass(frozen=True)
+class Update:
+    """What an import of a file sets on a request that is already stored.
+
+    `fields` are the stored fields compared and written: those the file fills,
+    and always the flags and raw values, which are merged: `kept_flags` and the
+    raw values under `kept_raw_keys` stay as stored, since the file lacks a field
+    they are read from.
+    """
+
+    fields: tuple[str, ...]
+    kept_flags: int
+    kept_raw_keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, filled: frozenset[str]) -> "Update":
+        return cls(
+            fields=tuple(
+                name
+                for name in STORED_FIELDS
+                if name in ("quality_flags", "raw_values")
+                or all(f in filled for f in _DERIVED_FROM.get(name, (name,)))
+            ),
+            kept_flags=int(~flags_decided_by(filled)),
+            kept_raw_keys=tuple(
+                key for key, name in RAW_VALUE_FIELDS.items() if name not in filled
+            ),
+        )
+
+    def merge(self, values: dict, current: ServiceRequest) -> dict:
+        """The values of `fields` to store on `current`, from its new `values`."""
+        merged = {name: values[name] for name in self.fields}
+        if self.kept_flags:
+            merged["quality_flags"] |= current.quality_flags & self.kept_flags
+        if self.kept_raw_keys:
+            kept = {
+                key: value
+                for key, value in current.raw_values.items()
+                if key in self.kept_raw_keys
+            }
+            merged["raw_values"] = kept | merged["raw_values"]
+        return merged
 
 
 @dataclass
@@ -92,10 +150,15 @@ class OrmLoader:
     batch_size = 2000
 
     def __init__(
-        self, run: ImportRun | None, *, integration: Integration | None = None
+        self,
+        run: ImportRun | None,
+        *,
+        integration: Integration | None = None,
+        filled: frozenset[str] = FILE_FIELDS,
     ) -> None:
         self.run = run
         self.integration = integration
+        self.update = Update.of(filled)
         self.result = LoadResult()
         self._seen: set[int] = set()
         self._pending: list[tuple] = []
@@ -163,6 +226,7 @@ class OrmLoader:
             if current is None:
                 new.append(ServiceRequest(unique_key=row[0], **values))
                 continue
+            values = self.update.merge(values, current)
             diff = {
                 name: [_json_value(getattr(current, name)), _json_value(value)]
                 for name, value in values.items()
@@ -185,7 +249,7 @@ class OrmLoader:
             )
 
         ServiceRequest.objects.bulk_create(new)
-        ServiceRequest.objects.bulk_update(changed, [*STORED_FIELDS, "updated_at"])
+        ServiceRequest.objects.bulk_update(changed, [*self.update.fields, "updated_at"])
         ServiceRequestChange.objects.bulk_create(changes)
         self.result.inserted += len(new)
         self.result.updated += len(changed)
@@ -346,8 +410,9 @@ class PostgresLoader:
 
     bulk_load_min_rows = 100_000
 
-    def __init__(self, run: ImportRun) -> None:
+    def __init__(self, run: ImportRun, *, filled: frozenset[str] = FILE_FIELDS) -> None:
         self.run = run
+        self.update = Update.of(filled)
         self._cursor = connection.cursor()
         # For this transaction only. With the default 4 MB, the joins and sorts
         # over every row of the file (finding closures, recording notices, the
@@ -560,16 +625,27 @@ class PostgresLoader:
         locked, so no other writer can add a key in between, and the merge's
         conflict handling and intermediate results cost more than the writes.
         """
-        old = ", ".join(f"t.{name}" for name in STORED_FIELDS)
-        new = ", ".join(f"s.{name}" for name in STORED_FIELDS)
-        excluded = ", ".join(f"EXCLUDED.{name}" for name in STORED_FIELDS)
+        # A stored request is compared and updated only in the fields the file
+        # fills; with every column present these are all the stored fields.
+        fields = self.update.fields
+        merged = self._merged_values()
+        old = ", ".join(f"t.{name}" for name in fields)
+        compared_new = ", ".join(merged[name] for name in fields)
+        excluded = ", ".join(f"EXCLUDED.{name}" for name in fields)
         diff = ", ".join(
-            f"'{name}', CASE WHEN t.{name} IS DISTINCT FROM s.{name} "
-            f"THEN jsonb_build_array(t.{name}, s.{name}) END"
-            for name in STORED_FIELDS
+            f"'{name}', CASE WHEN t.{name} IS DISTINCT FROM {merged[name]} "
+            f"THEN jsonb_build_array(t.{name}, {merged[name]}) END"
+            for name in fields
         )
+        assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in fields)
+        # Merged flags and raw values replace the file's in the rows passed on.
+        selected = "s.*"
+        if merged != {name: f"s.{name}" for name in STORED_FIELDS}:
+            selected = "s.unique_key, " + ", ".join(
+                f"{merged[name]} AS {name}" for name in STORED_FIELDS
+            )
+        new = ", ".join(f"s.{name}" for name in STORED_FIELDS)
         columns = ", ".join(STORED_FIELDS)
-        assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in STORED_FIELDS)
         source = """
                 SELECT b.unique_key, b.created_at, b.closed_at, b.due_at,
                        b.resolution_updated_at, b.status, b.agency_id, b.agency_name,
@@ -596,11 +672,11 @@ class PostgresLoader:
             -- Only new and changed requests go on: this CTE is read twice, so
             -- PostgreSQL keeps its rows, and in a re-import most rows are neither.
             compared AS (
-                SELECT s.*, t.unique_key IS NULL AS is_new,
+                SELECT {selected}, t.unique_key IS NULL AS is_new,
                        CASE WHEN t.unique_key IS NOT NULL
                             THEN jsonb_strip_nulls(jsonb_build_object({diff})) END AS diff
                 FROM source s LEFT JOIN agencies_servicerequest t USING (unique_key)
-                WHERE t.unique_key IS NULL OR ({old}) IS DISTINCT FROM ({new})
+                WHERE t.unique_key IS NULL OR ({old}) IS DISTINCT FROM ({compared_new})
             ),
             changes AS (
                 INSERT INTO agencies_servicerequestchange
@@ -636,3 +712,21 @@ class PostgresLoader:
             )
             inserted += self._cursor.rowcount
         return inserted, updated
+
+    def _merged_values(self) -> dict[str, str]:
+        """Each stored field's new value as SQL over the file's row `s` and the
+        stored request `t` (NULL for a new request)."""
+        merged = {name: f"s.{name}" for name in STORED_FIELDS}
+        update = self.update
+        if update.kept_flags:
+            merged["quality_flags"] = (
+                f"(s.quality_flags | coalesce(t.quality_flags & {update.kept_flags}, 0))"
+            )
+        if update.kept_raw_keys:
+            kept = ", ".join(
+                f"'{key}', t.raw_values -> '{key}'" for key in update.kept_raw_keys
+            )
+            merged["raw_values"] = (
+                f"(jsonb_strip_nulls(jsonb_build_object({kept})) || s.raw_values)"
+            )
+        return merged

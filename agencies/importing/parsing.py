@@ -13,11 +13,12 @@ carries its own offset ("Z", "+00:00", " UTC") is read in that offset.
 """
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agencies.importing.sources import Record
+from agencies.importing.sources import API_NAMES, Record
 from agencies.models import Agency, ComplaintType, ServiceRequest
 from agencies.quality import Flag
 
@@ -57,6 +58,27 @@ COLUMNS = (
     "raw_values",
 )
 DATE_FIELDS = ("created_at", "closed_at", "due_at", "resolution_updated_at")
+# The fields of a row that come from the file, as opposed to the key and what the
+# parser concludes (flags, raw values).
+FILE_FIELDS = frozenset(COLUMNS) - {"unique_key", "quality_flags", "raw_values"}
+# Where a row field's source column is named otherwise; coordinates come from
+# Latitude and Longitude, or from Location.
+_SOURCE_COLUMN = {"agency_id": "agency", "complaint_type_name": "complaint_type"}
+_COORDINATES = frozenset({"latitude", "longitude"})
+# The keys the parser writes in raw_values, and the row field each is about.
+RAW_VALUE_FIELDS = {
+    **{name: name for name in DATE_FIELDS},
+    "status": "status",
+    "agency": "agency_id",
+    "agency_name": "agency_name",
+    "complaint_type": "complaint_type_name",
+    "incident_zip": "incident_zip",
+    "borough": "borough",
+    "bbl": "bbl",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "channel": "channel",
+}
 # Published text longer than the column it fills would fail the whole import. A
 # complaint type or agency name is cut to the column, its whole text kept raw; an
 # agency code that long is no code, so the request is stored without an agency and
@@ -90,6 +112,41 @@ _BOROUGHS = {borough.value for borough in ServiceRequest.Borough}
 _CHANNELS = {channel.value for channel in ServiceRequest.Channel}
 
 
+def filled_fields(columns: Collection[str] | None) -> frozenset[str]:
+    """The row fields a file with these source columns gives values for.
+
+    None stands for JSON, whose records leave out null fields: every field is
+    given there, and a missing key means empty.
+    """
+    if columns is None:
+        return FILE_FIELDS
+    filled = {
+        name
+        for name in FILE_FIELDS - _COORDINATES
+        if _SOURCE_COLUMN.get(name, name) in columns
+    }
+    if _COORDINATES.issubset(columns) or "location" in columns:
+        filled |= _COORDINATES
+    return frozenset(filled)
+
+
+def missing_columns(columns: Collection[str] | None) -> list[str]:
+    """The API names of the columns read by the importer that a file lacks, where
+    the field they fill is not filled from another column either."""
+    if columns is None:
+        return []
+    filled = filled_fields(columns)
+    row_field = {value: key for key, value in _SOURCE_COLUMN.items()}
+    return [
+        api_name
+        for column, api_name in API_NAMES.items()
+        if column not in columns
+        and column != "unique_key"
+        and row_field.get(column, "latitude" if column == "location" else column)
+        not in filled
+    ]
+
+
 class RejectedRow(ValueError):
     """The row has no usable unique key and cannot be stored."""
 
@@ -105,11 +162,22 @@ _NO_TIME = ParsedTime(None, _NO_FLAGS)
 
 
 class RowParser:
-    """Parses rows against a fixed "now", caching repeated date strings."""
+    """Parses rows against a fixed "now", caching repeated date strings.
 
-    def __init__(self, now: datetime | None = None) -> None:
+    `filled` names the row fields the file has columns for (see filled_fields).
+    An absent column reads as empty, but sets no flag: a file without a Closed
+    Date column says nothing about whether a Closed request has a closed date.
+    """
+
+    def __init__(
+        self, now: datetime | None = None, *, filled: Collection[str] = FILE_FIELDS
+    ) -> None:
         self.latest_plausible = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
         self._times: dict[str, ParsedTime] = {}
+        self._has_closed_date = "closed_at" in filled
+        self._has_agency = "agency_id" in filled
+        self._has_borough = "borough" in filled
+        self._has_coordinates = _COORDINATES.issubset(filled)
 
     def parse(self, record: Record) -> tuple:
         values = record.values
@@ -150,13 +218,17 @@ class RowParser:
         if status_text and not status:
             flags |= Flag.UNKNOWN_STATUS
             raw["status"] = status_text
-        if status == ServiceRequest.Status.CLOSED and closed is None:
+        if (
+            status == ServiceRequest.Status.CLOSED
+            and closed is None
+            and self._has_closed_date
+        ):
             flags |= Flag.CLOSED_WITHOUT_DATE
         elif closed is not None and status and status != ServiceRequest.Status.CLOSED:
             flags |= Flag.DATE_WITHOUT_CLOSED_STATUS
 
         agency = get("agency", "").strip().upper()
-        if not agency:
+        if not agency and self._has_agency:
             flags |= Flag.MISSING_AGENCY
         elif len(agency) > MAX_AGENCY_CODE_LENGTH:
             flags |= Flag.INVALID_AGENCY
@@ -195,11 +267,11 @@ class RowParser:
         borough = borough_text.upper()
         if borough not in _BOROUGHS:
             borough = ""
-            if not borough_text or borough_text.lower() == "unspecified":
-                flags |= Flag.UNSPECIFIED_BOROUGH
-            else:
+            if borough_text.lower() not in ("", "unspecified"):
                 flags |= Flag.INVALID_BOROUGH
                 raw["borough"] = borough_text
+            elif self._has_borough:
+                flags |= Flag.UNSPECIFIED_BOROUGH
 
         bbl_text = get("bbl", "").strip()
         bbl = ""
@@ -213,11 +285,14 @@ class RowParser:
             else:
                 bbl = match[1]
 
-        latitude, longitude, coordinate_flags = parse_coordinates(
-            get("latitude", "").strip(),
-            get("longitude", "").strip(),
-            get("location", ""),
-        )
+        latitude = longitude = None
+        coordinate_flags = _NO_FLAGS
+        if self._has_coordinates:
+            latitude, longitude, coordinate_flags = parse_coordinates(
+                get("latitude", "").strip(),
+                get("longitude", "").strip(),
+                get("location", ""),
+            )
         if coordinate_flags:
             flags |= coordinate_flags
             raw["latitude"] = get("latitude", "").strip()

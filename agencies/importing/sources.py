@@ -1,7 +1,8 @@
 """Reading NYC 311 exports: CSV or JSON, plain or gzip, any of NYC's header styles.
 
 A source yields one `Record` per row, with values keyed by the importer's field
-names, or a `Reject` for a row that cannot be read as a record at all.
+names, or a `Reject` for a row that cannot be read as a record at all. A CSV
+source also says which of those fields its header has (`columns`).
 
 NUL characters are taken out of every value as it is read: PostgreSQL stores
 none in text, and no published value means one.
@@ -24,6 +25,7 @@ import operator
 import re
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -64,6 +66,12 @@ HEADER_ALIASES = {
     "location": "location",
     "open_data_channel_type": "channel",
     "resolution_description": "resolution_text",
+}
+# Each field's name in the Socrata API, the first of its aliases above: how a
+# report names a column whatever the file's header style.
+API_NAMES = {
+    field: next(header for header, f in HEADER_ALIASES.items() if f == field)
+    for field in dict.fromkeys(HEADER_ALIASES.values())
 }
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
@@ -116,6 +124,15 @@ class Source:
         self.format = ("json" if self.is_json else "csv") + (
             "+gzip" if compressed else ""
         )
+        # The fields a CSV header names; None for JSON, where Socrata leaves out
+        # the keys of null fields, so that a record without a key means empty.
+        self.columns: frozenset[str] | None = None
+        if not self.is_json:
+            try:
+                self._read_csv_header()
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def position(self) -> int:
@@ -133,21 +150,10 @@ class Source:
 
     def __iter__(self) -> Iterator[Record | Reject]:
         records = self._json_records() if self.is_json else self._csv_records()
-        try:
+        with _whole_file_errors():
             yield from records
-        # A file that is damaged as a whole fails as a whole: importing the part
-        # before the damage would look like a complete import.
-        except UnicodeDecodeError as error:
-            raise SourceError(
-                f"the file is not UTF-8 text (byte {error.start} of a line cannot be "
-                "read); export it again as UTF-8"
-            ) from error
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise SourceError(
-                f"the compressed file is damaged or cut short ({error})"
-            ) from error
 
-    def _csv_records(self) -> Iterator[Record | Reject]:
+    def _read_csv_header(self) -> None:
         text = io.TextIOWrapper(self._stream, encoding="utf-8-sig", newline="")
         # The physical lines of the record being read, for a record that spans
         # lines to be checked; cleared before each record.
@@ -160,23 +166,27 @@ class Source:
                 held.append(line)
                 yield line
 
-        reader = csv.reader(lines())
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise SourceError("the file is empty") from None
+        self._held = held
+        self._reader = csv.reader(lines())
+        with _whole_file_errors():
+            try:
+                header = next(self._reader)
+            except StopIteration:
+                raise SourceError("the file is empty") from None
         columns = [(index, canonical_field(name)) for index, name in enumerate(header)]
-        wanted = [(index, field) for index, field in columns if field]
-        key_index = next(
-            (index for index, field in wanted if field == "unique_key"), None
-        )
-        if key_index is None:
+        self._wanted = [(index, field) for index, field in columns if field]
+        if "unique_key" not in {field for _, field in self._wanted}:
             raise SourceError(
                 "no Unique Key column; the header row begins: "
                 + ascii(", ".join(header[:12]))[1:-1][:200]
             )
+        self._width = len(header)
+        self.columns = frozenset(field for _, field in self._wanted)
 
-        width = len(header)
+    def _csv_records(self) -> Iterator[Record | Reject]:
+        reader, wanted, width = self._reader, self._wanted, self._width
+        held = self._held
+        key_index = next(index for index, field in wanted if field == "unique_key")
         fields = [field for _, field in wanted]
         # A row's wanted values in one C call: a dict comprehension over them took
         # a third of the reading time.
@@ -284,6 +294,23 @@ def _lost(start: int, end: int) -> str:
     if end <= start:
         return ""
     return f"; lines {start} to {end} were not imported"
+
+
+@contextmanager
+def _whole_file_errors() -> Iterator[None]:
+    # A file that is damaged as a whole fails as a whole: importing the part
+    # before the damage would look like a complete import.
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"the file is not UTF-8 text (byte {error.start} of a line cannot be "
+            "read); export it again as UTF-8"
+        ) from error
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise SourceError(
+            f"the compressed file is damaged or cut short ({error})"
+        ) from error
 
 
 def _json_value(value: object) -> str:

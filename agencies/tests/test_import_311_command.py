@@ -92,10 +92,26 @@ def test_the_report_holds_the_same_numbers_as_the_summary(tmp_path):
         "duplicates": 1,
         "rejected": 1,
         "flags": {"out_of_city_zip": 2, "unspecified_borough": 1},
+        "missing_columns": run.missing_columns,
         "rejects_file": run.rejects_file,
     }
+    assert run.missing_columns[:3] == ["created_date", "closed_date", "due_date"]
     assert file_report["seconds"] >= 0
     assert f"Report written to {report_path}" in output
+
+
+def test_it_names_the_columns_the_file_lacks_and_keeps_as_stored(tmp_path):
+    path = export_with_flags(tmp_path / "export.csv")
+
+    output = run_command(str(path))
+
+    assert (
+        "  not in the file, so kept as stored on existing requests: created_date, "
+        "closed_date, due_date, resolution_action_updated_date, status, agency_name, "
+        "complaint_type, descriptor, additional_details, location_type, "
+        "incident_address, street_name, city, community_board, bbl, latitude, "
+        "longitude, location, open_data_channel_type, resolution_description\n"
+    ) in output
 
 
 def test_the_report_lists_every_file_imported(tmp_path):

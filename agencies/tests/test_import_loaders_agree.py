@@ -122,10 +122,35 @@ SECOND = [
     {"Unique Key": ""},
 ]
 
+# A later export with only some of the columns: what it lacks stays as stored.
+PARTIAL_COLUMNS = ["Unique Key", "Agency", "Complaint Type", "Status", "Incident Zip"]
+PARTIAL = [
+    # Stored Closed with its date: Closed again, without a Closed Date column.
+    {"Unique Key": "2", "Agency": "DOT", "Status": "Closed"},
+    # Stored Open: closed by a file that has no Closed Date column.
+    {"Unique Key": "1", "Agency": "HPD", "Status": "Closed"},
+    # Stored Closed without a date (placeholder), flagged and kept raw: unchanged.
+    {"Unique Key": "5", "Agency": "HPD", "Status": "Closed"},
+    # Zip repaired; the invalid borough and its raw text stay.
+    {"Unique Key": "12", "Agency": "HPD", "Incident Zip": "11204"},
+    # Stored with an invalid zip kept raw: repaired, flag and raw value go.
+    {"Unique Key": "10", "Agency": "HPD", "Incident Zip": "11204"},
+    # Another zip; the coordinates stay.
+    {"Unique Key": "13", "Agency": "HPD", "Incident Zip": "10001"},
+    # Another complaint type; its resolution description stays.
+    {"Unique Key": "16", "Agency": "DOT", "Complaint Type": "Pothole"},
+    {"Unique Key": "30", "Agency": "DOT", "Complaint Type": "Pothole"},
+]
 
-def write_csv(path: Path, rows: list[dict[str, str]], extra_line: str = "") -> Path:
+
+def write_csv(
+    path: Path,
+    rows: list[dict[str, str]],
+    extra_line: str = "",
+    columns: list[str] = COLUMNS,
+) -> Path:
     with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS)
+        writer = csv.DictWriter(file, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(ROW | row for row in rows)
         file.write(extra_line)
@@ -226,6 +251,31 @@ def test_both_loaders_store_the_same_requests_changes_and_counts(tmp_path):
     assert orm_runs[1]["counts"] == (13, 1, 9, 1, 1, 1)
     assert len(orm_state["changes"]) == 9
     assert orm_state["agencies"]["MOCJ"] == "Mayor's Office of CJ"
+
+
+def test_both_loaders_keep_the_fields_a_partial_export_lacks(tmp_path):
+    first = write_csv(tmp_path / "first.csv", FIRST)
+    second = write_csv(tmp_path / "second.csv", SECOND)
+    partial = write_csv(tmp_path / "partial.csv", PARTIAL, columns=PARTIAL_COLUMNS)
+
+    orm_state, orm_runs = import_and_forget("orm", first, second, partial)
+    postgres_state, postgres_runs = import_and_forget(
+        "postgres", first, second, partial
+    )
+
+    assert postgres_state == orm_state
+    assert postgres_runs == orm_runs
+    assert orm_runs[2]["counts"] == (8, 1, 5, 2, 0, 0)
+    requests, changes = orm_state["requests"], orm_state["changes"]
+    assert requests[1]["status"] == "Closed"
+    assert requests[1]["quality_flags"] == 0
+    assert changes[1] == {"status": ["Open", "Closed"]}
+    assert (requests[10]["quality_flags"], requests[10]["raw_values"]) == (0, {})
+    assert requests[12]["incident_zip"] == "11204"
+    assert requests[12]["raw_values"] == {"borough": "Hoboken"}
+    assert requests[13]["latitude"] == 40.75
+    assert requests[16]["complaint_type_id"] == ("DOT", "Pothole")
+    assert requests[30]["created_at"] is None
 
 
 def table_definitions() -> list[str]:

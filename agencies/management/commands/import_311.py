@@ -140,6 +140,11 @@ class Command(BaseCommand):
             f"updated {run.updated:,}, unchanged {run.unchanged:,}, "
             f"duplicates {run.duplicates:,}, rejected {run.rejected:,}"
         )
+        if run.missing_columns:
+            self.stdout.write(
+                "  not in the file, so kept as stored on existing requests: "
+                + ", ".join(run.missing_columns)
+            )
         for flag in Flag:
             if run.flag_counts.get(flag.code):
                 self.stdout.write(f"  {run.flag_counts[flag.code]:>9,}  {flag.label}")
@@ -162,6 +167,7 @@ def _as_report(run: ImportRun) -> dict:
         "duplicates": run.duplicates,
         "rejected": run.rejected,
         "flags": run.flag_counts,
+        "missing_columns": run.missing_columns,
         "rejects_file": run.rejects_file or None,
     }
 

@@ -1,0 +1,303 @@
+"""A CSV file without some columns leaves those fields of stored requests as they are."""
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from agencies.importing.parsing import RowParser
+from agencies.importing.sources import Record
+from agencies.models import ServiceRequest, ServiceRequestChange
+from agencies.quality import FLAG_FIELDS, Flag
+from agencies.services import import_service_requests
+from resolutions.models import ResolutionNotice
+
+pytestmark = pytest.mark.django_db
+
+FULL_HEADER = [
+    "Unique Key",
+    "Created Date",
+    "Closed Date",
+    "Agency",
+    "Complaint Type",
+    "Status",
+    "Resolution Description",
+    "Incident Address",
+    "Street Name",
+    "Borough",
+    "Incident Zip",
+]
+CLOSED_POTHOLE = [
+    "8001",
+    "01/05/2024 10:00:00 AM",
+    "01/06/2024 09:00:00 AM",
+    "DOT",
+    "Pothole",
+    "Closed",
+    "The pothole was repaired.",
+    "12 MAIN ST",
+    "MAIN ST",
+    "BROOKLYN",
+    "11201",
+]
+OPEN_POTHOLE = [*CLOSED_POTHOLE[:2], "", *CLOSED_POTHOLE[3:5], "Open"]
+OPEN_POTHOLE += CLOSED_POTHOLE[6:]
+
+
+@pytest.fixture(params=["orm", "postgres"])
+def method(request):
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the COPY path needs PostgreSQL")
+    return request.param
+
+
+def write_csv(path: Path, *rows: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(rows)
+    return path
+
+
+def stored(key: int = 8001) -> dict:
+    values = ServiceRequest.objects.filter(pk=key).values().get()
+    del values["updated_at"]
+    return values
+
+
+def test_a_file_without_some_columns_keeps_those_fields_of_a_stored_request(
+    tmp_path, method
+):
+    full = write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE)
+    partial = write_csv(
+        tmp_path / "partial.csv",
+        ["Unique Key", "Agency", "Complaint Type"],
+        ["8001", "DOT", "Pothole"],
+    )
+    import_service_requests(path=full, method=method)
+    before = stored()
+
+    partial_run = import_service_requests(path=partial, method=method)
+    after_partial = stored()
+    full_again = import_service_requests(path=full, method=method)
+
+    assert after_partial == before
+    assert before["status"] == "Closed"
+    assert before["closed_at"] == datetime(2024, 1, 6, 14, 0, tzinfo=UTC)
+    assert before["resolution_text"] == "The pothole was repaired."
+    assert before["resolution_description_id"] is not None
+    assert (before["borough"], before["incident_address"]) == ("BROOKLYN", "12 MAIN ST")
+    assert (partial_run.updated, partial_run.unchanged) == (0, 1)
+    assert (full_again.updated, full_again.unchanged) == (0, 1)
+    assert stored() == before
+    assert not ServiceRequestChange.objects.exists()
+    assert ResolutionNotice.objects.filter(service_request_id=8001).count() == 1
+
+
+def test_a_partial_file_records_only_the_changed_fields_it_has(tmp_path, method):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    partial = write_csv(
+        tmp_path / "partial.csv",
+        ["Unique Key", "Agency", "Street Name"],
+        ["8001", "DOT", "MAIN STREET"],
+    )
+
+    run = import_service_requests(path=partial, method=method)
+
+    assert (run.updated, run.unchanged) == (1, 0)
+    change = ServiceRequestChange.objects.get()
+    assert change.changes == {"street_name": ["MAIN ST", "MAIN STREET"]}
+    request = ServiceRequest.objects.get(pk=8001)
+    assert request.street_name == "MAIN STREET"
+    assert request.incident_address == "12 MAIN ST"
+
+
+def test_a_partial_file_that_closes_a_request_updates_only_that_and_closes_it_once(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "open.csv", FULL_HEADER, OPEN_POTHOLE),
+        method=method,
+    )
+    closing = write_csv(
+        tmp_path / "closing.csv",
+        ["Unique Key", "Status", "Closed Date"],
+        ["8001", "Closed", "01/06/2024 09:00:00 AM"],
+    )
+
+    run = import_service_requests(path=closing, method=method)
+    again = import_service_requests(path=closing, method=method)
+
+    assert (run.updated, again.unchanged) == (1, 1)
+    change = ServiceRequestChange.objects.get()
+    assert change.changes == {
+        "status": ["Open", "Closed"],
+        "closed_at": [None, "2024-01-06T14:00:00+00:00"],
+    }
+    request = ServiceRequest.objects.get(pk=8001)
+    assert request.resolution_text == "The pothole was repaired."
+    assert request.borough == "BROOKLYN"
+    notice = ResolutionNotice.objects.get(service_request_id=8001)
+    assert notice.version.text == "The pothole was repaired."
+
+
+def test_status_closed_in_a_file_without_a_closed_date_column_is_not_a_missing_date(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    status_only = write_csv(
+        tmp_path / "status.csv", ["Unique Key", "Status"], ["8001", "Closed"]
+    )
+
+    run = import_service_requests(path=status_only, method=method)
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert request.closed_at == datetime(2024, 1, 6, 14, 0, tzinfo=UTC)
+    assert request.flags == []
+    assert run.flag_counts == {}
+    assert run.unchanged == 1
+
+
+def test_new_requests_from_a_partial_file_have_the_absent_fields_empty(
+    tmp_path, method
+):
+    partial = write_csv(
+        tmp_path / "partial.csv",
+        ["Unique Key", "Agency", "Complaint Type"],
+        ["8002", "DOT", "Pothole"],
+    )
+
+    run = import_service_requests(path=partial, method=method)
+
+    request = ServiceRequest.objects.get(pk=8002)
+    assert run.inserted == 1
+    assert (request.status, request.closed_at, request.created_at) == ("", None, None)
+    assert (request.borough, request.incident_address, request.resolution_text) == (
+        "",
+        "",
+        "",
+    )
+    assert request.complaint_type.name == "Pothole"
+    # Absent columns say nothing about the request: no "Borough missing" flag.
+    assert request.flags == []
+
+
+def test_flags_of_absent_columns_stay_and_flags_of_present_columns_are_recomputed(
+    tmp_path, method
+):
+    hoboken = [*CLOSED_POTHOLE[:9], "Hoboken", "N/A"]
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, hoboken), method=method
+    )
+    zip_fixed = write_csv(
+        tmp_path / "zip.csv", ["Unique Key", "Incident Zip"], ["8001", "11201"]
+    )
+
+    import_service_requests(path=zip_fixed, method=method)
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert request.incident_zip == "11201"
+    assert request.flags == [Flag.INVALID_BOROUGH]
+    assert request.raw_values == {"borough": "Hoboken"}
+    assert ServiceRequestChange.objects.get().changes == {
+        "incident_zip": ["", "11201"],
+        "quality_flags": [
+            int(Flag.INVALID_ZIP | Flag.INVALID_BOROUGH),
+            int(Flag.INVALID_BOROUGH),
+        ],
+        "raw_values": [
+            {"borough": "Hoboken", "incident_zip": "N/A"},
+            {"borough": "Hoboken"},
+        ],
+    }
+
+
+def test_the_run_names_the_columns_a_file_lacks(tmp_path, method):
+    path = write_csv(
+        tmp_path / "partial.csv",
+        ["Unique Key", "Agency", "Complaint Type", "Latitude", "Longitude"],
+        ["8002", "DOT", "Pothole", "40.7", "-73.9"],
+    )
+
+    run = import_service_requests(path=path, method=method)
+
+    run.refresh_from_db()
+    assert "closed_date" in run.missing_columns
+    assert "resolution_description" in run.missing_columns
+    assert "agency" not in run.missing_columns
+    # Latitude and Longitude fill the coordinates without Location.
+    assert "location" not in run.missing_columns
+
+
+def test_a_json_record_without_a_field_still_empties_it(tmp_path, method):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    path = tmp_path / "later.json"
+    # Socrata's JSON leaves out the keys of null fields.
+    path.write_text(
+        json.dumps([{"unique_key": "8001", "agency": "DOT", "status": "Open"}])
+    )
+
+    run = import_service_requests(path=path, method=method)
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert run.missing_columns == []
+    assert (request.status, request.closed_at, request.borough) == ("Open", None, "")
+
+
+def test_every_flag_names_the_fields_it_is_read_from():
+    assert set(FLAG_FIELDS) == set(Flag)
+
+
+def test_the_parser_sets_no_flag_from_an_absent_column():
+    record = Record(line=2, values={"unique_key": "8001", "status": "Closed"})
+
+    *_, flags, raw = RowParser(filled={"status"}).parse(record)
+    *_, all_present_flags, _ = RowParser().parse(record)
+
+    assert (flags, raw) == (0, {})
+    assert all_present_flags == Flag.CLOSED_WITHOUT_DATE | Flag.MISSING_AGENCY | (
+        Flag.UNSPECIFIED_BOROUGH
+    )
+
+
+@pytest.mark.shared_data
+def test_a_ten_column_shared_export_keeps_what_it_lacks_of_the_combined_one(
+    shared_data, method
+):
+    combined = shared_data / "nyc311_service_requests_combined.csv.gz"
+    narrow = (
+        shared_data
+        / "nyc311_no_resolution"
+        / "toddbirchard__plotlydash-flask-tutorial__data_311-calls.csv.gz"
+    )
+    import_service_requests(path=combined, method=method)
+    kept = ("status", "closed_at", "resolution_text", "borough", "incident_address")
+    before = {
+        values["unique_key"]: values
+        for values in ServiceRequest.objects.values("unique_key", *kept)
+    }
+    notices = ResolutionNotice.objects.count()
+
+    narrow_run = import_service_requests(path=narrow, method=method)
+    import_service_requests(path=combined, method=method)
+
+    after = {
+        values["unique_key"]: values
+        for values in ServiceRequest.objects.filter(pk__in=before).values(
+            "unique_key", *kept
+        )
+    }
+    assert narrow_run.rows_read - narrow_run.inserted == 4  # keys in both files
+    assert after == before
+    assert ResolutionNotice.objects.count() == notices
+    assert "resolution_description" in narrow_run.missing_columns
