@@ -178,7 +178,7 @@ def _load(
                         item.line,
                         str(error),
                         item.values.get("unique_key", ""),
-                        _record(item),
+                        source.current_text() or _record(item),
                     )
                 )
                 continue

@@ -148,6 +148,13 @@ class Source:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def current_text(self) -> str:
+        """The file's own text of the CSV record read last, its lines joined as
+        they stand, for a rejects file to give it back as written; "" for JSON."""
+        if self.is_json:
+            return ""
+        return "".join(self._held).rstrip("\r\n")
+
     def __iter__(self) -> Iterator[Record | Reject]:
         records = self._json_records() if self.is_json else self._csv_records()
         with _whole_file_errors():

@@ -351,8 +351,7 @@ def test_rejected_cells_cannot_start_a_spreadsheet_formula(tmp_path):
             "line": "2",
             "reason": "unique key is not a positive whole number: '=1+1'",
             "unique_key": "'=1+1",
-            "record": "unique_key==1+1; created_at=01/15/2024 10:00:00 AM; "
-            "agency=HPD; complaint_type=HEAT/HOT WATER; status=Open",
+            "record": "'=1+1,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open",
         },
         {
             "line": "3",
@@ -366,4 +365,23 @@ def test_rejected_cells_cannot_start_a_spreadsheet_formula(tmp_path):
             "unique_key": "'@SUM(A1)",
             "record": "'@SUM(A1),01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open,extra",
         },
+    ]
+
+
+def test_a_csv_row_with_a_bad_key_is_given_back_as_the_file_wrote_it(tmp_path):
+    row = 'x7,01/15/2024 10:00:00 AM,HPD,"HEAT/HOT\nWATER",Open'
+    path = write_text(
+        tmp_path / "export.csv",
+        HEADER + "101,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n" + row + "\n",
+    )
+
+    run = import_service_requests(path=path)
+
+    assert rejects_of(run) == [
+        {
+            "line": "3",
+            "reason": "unique key is not a positive whole number: 'x7'",
+            "unique_key": "x7",
+            "record": row,
+        }
     ]
