@@ -164,6 +164,9 @@ class OrmLoader:
         self._pending: list[tuple] = []
         self._flags: Counter[Flag] = Counter()
         self._complaint_types: dict[tuple[str, str], int] = {}
+        # The agencies this load created, with every name the file published for
+        # each so far: named at the end by the whole file, as PostgresLoader does.
+        self._new_agencies: dict[str, Counter[str]] = {}
 
     def add(self, line: int, row: tuple) -> None:
         key = row[0]
@@ -180,6 +183,8 @@ class OrmLoader:
 
     def finish(self) -> LoadResult:
         self._flush()
+        for code, names in self._new_agencies.items():
+            Agency.objects.filter(code=code).update(name=_agency_name(code, names))
         self.result.flag_counts = {
             flag.code: self._flags[flag] for flag in Flag if self._flags[flag]
         }
@@ -276,14 +281,21 @@ class OrmLoader:
                 published.setdefault(row[_INDEX["agency_id"]], []).append(
                     row[_INDEX["agency_name"]]
                 )
+        for code in published.keys() & self._new_agencies.keys():
+            self._new_agencies[code].update(published.pop(code))
         known = set(
             Agency.objects.filter(code__in=published).values_list("code", flat=True)
         )
-        Agency.objects.bulk_create(
-            Agency(code=code, name=_agency_name(code, Counter(names)))
+        created = {
+            code: Counter(names)
             for code, names in published.items()
             if code not in known
+        }
+        Agency.objects.bulk_create(
+            Agency(code=code, name=_agency_name(code, names))
+            for code, names in created.items()
         )
+        self._new_agencies.update(created)
 
     def _ensure_complaint_types(self, rows: list[tuple]) -> None:
         wanted = {

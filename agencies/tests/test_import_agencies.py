@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from agencies.models import Agency, ComplaintType, ServiceRequest
 from agencies.nyc import AGENCY_NAMES
@@ -160,3 +161,18 @@ def test_a_complaint_type_longer_than_the_column_is_cut_and_kept_raw(tmp_path):
     request = ServiceRequest.objects.get(unique_key=1)
     assert request.complaint_type.name == long_name.strip()[:200]
     assert request.raw_values == {"complaint_type": long_name.strip()}
+
+
+@pytest.mark.parametrize("method", ["orm", "postgres"])
+def test_a_new_agency_takes_the_name_most_common_over_the_whole_file(tmp_path, method):
+    if method == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the COPY path needs PostgreSQL")
+    # More rows than one ORM batch: the first batch sees only the first name.
+    rows = [("1", "XYZ", "Alpha Office", "Thing")]
+    rows += [(str(n), "DOT", "", "Pothole") for n in range(2, 2001)]
+    rows += [(str(n), "XYZ", "Beta Office", "Thing") for n in range(2001, 2011)]
+    path = write_csv(tmp_path / "export.csv", *rows)
+
+    import_service_requests(path=path, method=method)
+
+    assert Agency.objects.get(code="XYZ").name == "Beta Office"
