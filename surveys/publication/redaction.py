@@ -93,21 +93,38 @@ _NUMBERED_STREET = re.compile(
     r"\d{1,3}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
-# New York City ZIP codes.
-_ZIP = re.compile(r"(?<![\w-])1(?:0[0-4]|1[0-6])\d{2}(?:-\d{4})?(?![\w-])")
+# New York City ZIP codes; not the round 10000 and 11000, which are counts.
+_ZIP = re.compile(
+    r"(?<![\w-])(?!1[01]000(?![\w-]))1(?:0[0-4]|1[0-6])\d{2}(?:-\d{4})?(?![\w-])"
+)
 # "P.O. Box 123" is where the resident gets mail.
 _PO_BOX = re.compile(r"(?<!\w)p\.?\s*o\.?\s*box\s*#?\s*\d+", re.IGNORECASE)
-_APARTMENT = re.compile(
+# The word must stand alone or run straight into digits ("PH2"), so that "rooms",
+# "floors", "units", "flu" and "step" are words, not apartments. A designator is
+# digits first ("4B", "12-C") or one capital letter ("Apt B", "Unit C2"): a
+# lower-case letter after the word is ordinary text ("the unit a neighbour
+# rents"), except after "apartment", "apt" and "bldg", which name nothing else
+# ("apt. b"). After "is" or "was" only a designator with a letter counts ("my
+# apartment is 4B", not "the room is 5 degrees").
+_APARTMENT_WORD = (
     r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl|flat|building|bldg|"
-    r"penthouse|ph)\.?\s*(?:no\.?\s*|number\s*)?"
-    r"#?\s*(?:\d[\w-]{0,5}|[a-z]\d{0,3})(?!\w)"
+    r"penthouse|ph)(?:\b|(?=\d))\.?"
+)
+_APARTMENT = re.compile(
+    rf"{_APARTMENT_WORD}\s*(?:no\.?\s*|number\s*)?"
+    r"#?\s*(?:\d[\w-]{0,5}|(?-i:[A-Z])\d{0,3})(?!\w)"
+    rf"|{_APARTMENT_WORD}\s*#?\s*(?:is|was)\s+\d{{1,4}}(?-i:[A-Z])(?!\w)"
+    r"|(?<!\w)(?:apartment|apt|bldg)\b\.?\s*#?\s*[a-z]\d{0,3}(?!\w)"
     r"|(?<!\w)#\s?\d{1,4}[a-z]?(?!\w)"
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
     re.IGNORECASE,
 )
 # "I'm in 4B": digits and one capital letter after "in", a token ordinary text
-# does not write that way ("in 2 days", "in 5th", "in 2024" keep their words).
-_APARTMENT_AFTER_IN = re.compile(r"(\b(?i:in)\s+)\d{1,4}[A-Z](?![\w-])")
+# does not write that way ("in 2 days", "in 5th", "in 2024" keep their words),
+# except times ("in 2A.M.") and "in 3D".
+_APARTMENT_AFTER_IN = re.compile(
+    r"(\b(?i:in)\s+)(?!\d[AP]\.?M\b|[23]D\b)\d{1,4}[A-Z](?![\w-])"
+)
 
 
 def redact_comment(text: str) -> str:

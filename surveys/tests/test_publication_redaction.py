@@ -58,6 +58,10 @@ APARTMENTS = [
     "Bldg 4",
     "building 12",
     "in 4B",
+    "Apt B",
+    "apt. b",
+    "apartment is 4B",
+    "apartment # is 4B",
 ]
 NUMBERS = [
     "4111 1111 1111 1111",
@@ -137,6 +141,13 @@ def test_only_the_personal_detail_is_replaced(text, expected):
         "We moved in 2019 and the light on E 12th was out for 12 days.",
         "In 3 days they fixed 14 of the 15 lights on West 4th.",
         "Case 123-456 was closed in 48 hours.",
+        "The rooms were cold and all floors had no heat.",
+        "Both units flooded; I had the flu. Next step: fix it.",
+        "Trucks fly by. Unity in the community. A phd student wrote this.",
+        "The heat was 55 degrees in 2 rooms near Apt buildings.",
+        "The unit a neighbour rents was fine.",
+        "Over 10000 people and 11000 complaints.",
+        "They came in 2A.M. and again in 3D glasses.",
     ],
 )
 def test_ordinary_complaint_text_is_not_redacted(text):
