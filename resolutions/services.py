@@ -7,6 +7,7 @@ checked and recorded in the same way.
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
@@ -350,13 +351,22 @@ def _record_grouping(
 ) -> None:
     """A history entry on the latest version of each description involved: a
     transition that leaves the status as it was, with what moved in the comment."""
-    sources = ResolutionDescription.objects.filter(
-        pk__in={text.description_id for text in texts} - {into.pk}
+    from_each = Counter(
+        text.description_id for text in texts if text.description_id != into.pk
     )
-    count = f"{len(texts)} legacy text(s)"
-    entries = [(into, f"{count} grouped here; {moved} request(s) moved here.")]
+    entries = [
+        (
+            into,
+            f"{len(texts)} legacy text(s) grouped here; {moved} request(s) moved here.",
+        )
+    ]
     entries += [
-        (source, f"{count} moved to “{into.title}” (#{into.pk}).") for source in sources
+        (
+            source,
+            f"{from_each[source.pk]} legacy text(s) moved to “{into.title}” "
+            f"(#{into.pk}).",
+        )
+        for source in ResolutionDescription.objects.filter(pk__in=from_each)
     ]
     for description, comment in entries:
         latest = description.versions.order_by("-number").first()

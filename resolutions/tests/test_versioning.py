@@ -771,3 +771,23 @@ def test_grouping_is_written_in_the_history_of_both_descriptions(imported, revie
     assert into_entry.from_status == into_entry.to_status
     assert "2 request(s) moved here" in into_entry.comment
     assert closed.title in source_entry.comment
+
+
+def test_each_source_description_records_how_many_of_its_own_texts_left(
+    imported, reviewer, tmp_path
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "more.csv", [("7", "HPD", "Boiler repaired.")])
+    )
+    heat, closed, boiler = description_of(1), description_of(3), description_of(7)
+    texts = list(LegacyText.objects.filter(description__in=[heat, boiler]))
+    from_heat = sum(text.description_id == heat.pk for text in texts)
+
+    group_legacy_texts(legacy_texts=texts, into=closed, actor=reviewer)
+
+    boiler_entry = DescriptionTransition.objects.get(version__description=boiler)
+    heat_entry = DescriptionTransition.objects.get(version__description=heat)
+    into_entry = DescriptionTransition.objects.get(version__description=closed)
+    assert boiler_entry.comment.startswith("1 legacy text(s) moved")
+    assert heat_entry.comment.startswith(f"{from_heat} legacy text(s) moved")
+    assert into_entry.comment.startswith(f"{from_heat + 1} legacy text(s) grouped")
