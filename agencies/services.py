@@ -66,6 +66,15 @@ class RejectsFile:
         if self._file is not None:
             self._file.close()
 
+    def discard(self) -> None:
+        """Remove the file: an import that failed stored nothing, so its rejects
+        describe rows of an import that did not happen."""
+        self.close()
+        if self._file is not None:
+            self.path.unlink(missing_ok=True)
+            self._file = self._writer = None
+            self.count = 0
+
     def _open_new_file(self) -> None:
         """A new file, never one already there: two files of the same name given
         to one `--rejects-dir`, or run ids starting again after a database reset,
@@ -118,9 +127,11 @@ def import_service_requests(
                 )  # fmt: skip
             result, rows_read = _load(source, run, rejects, method, progress)
     except (SourceError, OSError) as error:
+        rejects.discard()
         _finish(run, ImportRun.Status.FAILED, error=str(error))
         raise
     except BaseException as error:
+        rejects.discard()
         logger.exception("import %s of %s failed", run.pk, path)
         _finish(run, ImportRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
         raise

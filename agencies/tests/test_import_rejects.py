@@ -213,6 +213,24 @@ def test_a_truncated_gzip_fails_clearly_and_stores_nothing(tmp_path):
     assert stored_keys() == []
 
 
+def test_a_failed_import_leaves_no_rejects_file_of_rows_it_never_stored(tmp_path):
+    rows = "bad,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n" + "".join(
+        f"{key},01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
+        for key in range(100, 20000)
+    )
+    whole = gzip.compress((HEADER + rows).encode())
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(whole[: len(whole) * 3 // 4])
+    rejects = tmp_path / "rejects.csv"
+
+    with pytest.raises(SourceError, match="damaged or cut short"):
+        import_service_requests(path=path, rejects_path=rejects)
+
+    run = ImportRun.objects.get()
+    assert not rejects.exists()
+    assert (run.status, run.rejects_file) == (ImportRun.Status.FAILED, "")
+
+
 def test_a_key_repeated_within_a_file_counts_once_and_the_first_row_wins(tmp_path):
     path = write_text(
         tmp_path / "export.csv",
