@@ -5,8 +5,9 @@ Every occurrence of an email address (also written "name at example dot com" or
 number, a social security number, an account number (six or more digits after
 "account", "acct" or "SSN"), a street address (also "221 E 12th") or P.O. box, and
 an apartment, unit, flat, floor, room or building number (also "in 4B") is
-replaced by a bracketed placeholder. The text is first normalised to NFKC, so a
-full-width or small "@" and full-width digits read as their plain forms. Phone
+replaced by a bracketed placeholder. Full-width and small forms of "@", ".",
+"-", "#" and digits are first read as their plain forms; nothing else in the text
+is rewritten, so Chinese or Korean punctuation stays as the resident wrote it. Phone
 numbers are found by `phonenumbers` (Google's libphonenumber) and, behind it, by
 patterns for what it does not take as a number: seven-digit local numbers, vanity
 numbers and long runs of digits. Addresses have no such library for text without
@@ -16,7 +17,6 @@ reviewer sees only the result and can withhold a comment that lost its sense.
 """
 
 import re
-import unicodedata
 
 import phonenumbers
 
@@ -49,7 +49,7 @@ _NUMBER_AFTER_WORD = re.compile(
     r"(\b(?:accounts?|acct|ssn|social\s+security)\b\.?"
     r"(?:\s*(?:number|num|nbr|no)\b\.?)?"
     r"(?:\s*(?:is|was|:))?\s*)"
-    r"#?\s*(?:\d{3}[ -]\d{2}[ -]\d{4}|\d(?:-?\d){5,})(?![\w-])",
+    r"#?\s*(?:\d{3}[ -]\d{2}[ -]\d{4}|\d(?:[ -]?\d){5,})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -101,20 +101,18 @@ _ZIP = re.compile(
 _PO_BOX = re.compile(r"(?<!\w)p\.?\s*o\.?\s*box\s*#?\s*\d+", re.IGNORECASE)
 # The word must stand alone or run straight into digits ("PH2"), so that "rooms",
 # "floors", "units", "flu" and "step" are words, not apartments. A designator is
-# digits first ("4B", "12-C") or one capital letter ("Apt B", "Unit C2"): a
-# lower-case letter after the word is ordinary text ("the unit a neighbour
-# rents"), except after "apartment", "apt" and "bldg", which name nothing else
-# ("apt. b"). After "is" or "was" only a designator with a letter counts ("my
-# apartment is 4B", not "the room is 5 degrees").
+# digits first ("4B", "12-C") or a letter, with digits or not ("Apt B", "unit c2"),
+# except a lower-case "a" or "i" on its own, the article and the pronoun ("the
+# unit a neighbour rents"). After "is" or "was" only a designator with a letter
+# counts ("my apartment is 4B", not "the room is 5 degrees").
 _APARTMENT_WORD = (
     r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl|flat|building|bldg|"
     r"penthouse|ph)(?:\b|(?=\d))\.?"
 )
 _APARTMENT = re.compile(
     rf"{_APARTMENT_WORD}\s*(?:no\.?\s*|number\s*)?"
-    r"#?\s*(?:\d[\w-]{0,5}|(?-i:[A-Z])\d{0,3})(?!\w)"
-    rf"|{_APARTMENT_WORD}\s*#?\s*(?:is|was)\s+\d{{1,4}}(?-i:[A-Z])(?!\w)"
-    r"|(?<!\w)(?:apartment|apt|bldg)\b\.?\s*#?\s*[a-z]\d{0,3}(?!\w)"
+    r"#?\s*(?:\d[\w-]{0,5}|(?!(?-i:[ai])(?!\d))[a-z]\d{0,3})(?!\w)"
+    rf"|{_APARTMENT_WORD}\s*#?\s*(?:is|was)\s+\d{{1,4}}[a-z](?!\w)"
     r"|(?<!\w)#\s?\d{1,4}[a-z]?(?!\w)"
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
     re.IGNORECASE,
@@ -122,6 +120,22 @@ _APARTMENT = re.compile(
 # "I'm in 4B": digits and one capital letter after "in", a token ordinary text
 # does not write that way ("in 2 days", "in 5th", "in 2024" keep their words),
 # except times ("in 2A.M.") and "in 3D".
+# The forms a phone keyboard or CJK input may give: full-width digits, "@", ".",
+# "-" and "#", and the small "@" and "." (U+FE6B, U+FE52). One character each, so
+# nothing else moves.
+_PLAIN_FORMS = str.maketrans(
+    {
+        **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
+        "\uff20": "@",
+        "\ufe6b": "@",
+        "\uff0e": ".",
+        "\ufe52": ".",
+        "\uff0d": "-",
+        "\ufe63": "-",
+        "\uff03": "#",
+        "\ufe5f": "#",
+    }
+)
 _APARTMENT_AFTER_IN = re.compile(
     r"(\b(?i:in)\s+)(?!\d[AP]\.?M\b|[23]D\b)\d{1,4}[A-Z](?![\w-])"
 )
@@ -129,9 +143,7 @@ _APARTMENT_AFTER_IN = re.compile(
 
 def redact_comment(text: str) -> str:
     """The comment with every personal detail replaced by a placeholder."""
-    # Full-width and small forms of "@", "." and digits (U+FF20, U+FE6B, U+FF11)
-    # become the plain characters the patterns look for.
-    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_PLAIN_FORMS)
     text = _EMAIL.sub(EMAIL, text)
     text = _SPELLED_EMAIL.sub(EMAIL, text)
     text = _CARD_NUMBER.sub(NUMBER, text)

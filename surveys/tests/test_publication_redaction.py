@@ -60,6 +60,12 @@ APARTMENTS = [
     "in 4B",
     "Apt B",
     "apt. b",
+    "unit c",
+    "suite c",
+    "Unit c2",
+    "flat c",
+    "room b",
+    "my apt is 4b",
     "apartment is 4B",
     "apartment # is 4B",
 ]
@@ -73,6 +79,8 @@ NUMBERS = [
     "Account #12345678",
     "acct no. 12345678",
     "account number: 1234-5678",
+    "account number 1234 5678",
+    "acct １２３４５６７８",
 ]
 
 
@@ -152,3 +160,11 @@ def test_only_the_personal_detail_is_replaced(text, expected):
 )
 def test_ordinary_complaint_text_is_not_redacted(text):
     assert redact_comment(text) == text
+
+
+def test_text_around_a_detail_keeps_its_own_characters():
+    text = "谢谢！修好了，很快。（真的）20 m² and ½. 電話 ２１２-５５５-０１００"
+
+    redacted = redact_comment(text)
+
+    assert redacted == "谢谢！修好了，很快。（真的）20 m² and ½. 電話 [phone removed]"
