@@ -8,7 +8,7 @@ from agencies.models import Agency, ComplaintType, ServiceRequest, StaffMembersh
 from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
 from resolutions.models import ResolutionDescription
 from surveys.models import ReviewCase
-from surveys.review.services import eligible_assignees
+from surveys.review.services import STAFF_RESOLUTIONS, eligible_assignees
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -161,7 +161,7 @@ class CloseForm(forms.Form):
         choices=[
             choice
             for choice in ReviewCase.Resolution.choices
-            if choice[0] != ReviewCase.Resolution.ANSWERS_COMPLETED
+            if choice[0] in STAFF_RESOLUTIONS
         ],
         widget=forms.RadioSelect,
     )

@@ -231,6 +231,13 @@ def open_review_case(
     return case
 
 
+# What a supervisor may close a case as; "Completed answers need no review" is
+# the site's own, when a resident's web answers replace a text reply's.
+STAFF_RESOLUTIONS = frozenset(ReviewCase.Resolution.values) - {
+    ReviewCase.Resolution.ANSWERS_COMPLETED
+}
+
+
 def review_completed_answers(*, response: Response) -> ReviewCase | None:
     """Bring the response's review case in line with its answers completed on the web.
 
@@ -265,15 +272,7 @@ def review_completed_answers(*, response: Response) -> ReviewCase | None:
             "Review case %s: answers completed, left with its assignee", case.pk
         )
         return case
-    now = timezone.now()
-    resolution = ReviewCase.Resolution.ANSWERS_COMPLETED
-    ReviewCase.objects.filter(pk=case.pk).update(
-        status=ReviewCase.Status.CLOSED, closed_at=now, resolution=resolution
-    )
-    ReviewEvent.objects.create(
-        case=case, kind=Kind.CLOSED, at=now, text=f"{resolution.label}. {why}"
-    )
-    logger.info("Review case %s closed: completed answers need no review", case.pk)
+    _close(case, resolution=ReviewCase.Resolution.ANSWERS_COMPLETED, note=why)
     return case
 
 
@@ -429,7 +428,7 @@ def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
     case was closed otherwise, so a second supervisor learns that their outcome
     was not recorded instead of losing it silently."""
     note = note.strip()
-    if resolution not in ReviewCase.Resolution.values:
+    if resolution not in STAFF_RESOLUTIONS:
         raise ReviewError("Choose what was done.")
     if resolution == ReviewCase.Resolution.NO_ACTION_POSSIBLE and not note:
         raise ReviewError("Say why no action is possible.")
@@ -447,6 +446,12 @@ def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
             f"This case was already closed by {closed_by} on {closed_on}; your "
             "outcome was not recorded."
         )
+    _close(case, resolution=resolution, note=note, actor=actor)
+    return True
+
+
+def _close(case: ReviewCase, *, resolution: str, note: str, actor=None) -> None:
+    """Close an open case and write it in its history; `actor` None is the site."""
     now = timezone.now()
     ReviewCase.objects.filter(pk=case.pk).update(
         status=ReviewCase.Status.CLOSED,
@@ -463,5 +468,9 @@ def close_case(*, case: ReviewCase, resolution: str, note: str, actor) -> bool:
         at=now,
         text=f"{label}: {note}" if note else label,
     )
-    logger.info("Review case %s closed as %s by %s", case.pk, resolution, actor.pk)
-    return True
+    logger.info(
+        "Review case %s closed as %s by %s",
+        case.pk,
+        resolution,
+        actor.pk if actor else "the site",
+    )

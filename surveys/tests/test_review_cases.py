@@ -180,7 +180,9 @@ def test_web_answers_that_need_no_review_close_the_case_an_sms_reply_opened(
     assert case.resolution == ReviewCase.Resolution.ANSWERS_COMPLETED
     assert case.closed_by is None and case.closed_at is not None
     closing = case.events.get(kind=ReviewEvent.Kind.CLOSED)
-    assert "completed the survey on the web" in closing.text
+    assert closing.actor is None
+    assert closing.text.startswith("Completed answers need no review: ")
+    assert "completed the survey on the web" in case.resolution_note
 
 
 def test_web_answers_that_need_no_review_leave_an_assigned_case_with_a_note(
@@ -475,3 +477,19 @@ def test_only_the_agencys_supervisors_can_be_assigned(
 
     case.refresh_from_db()
     assert case.assigned_to is None
+
+
+def test_a_supervisor_cannot_close_a_case_as_the_site_does(invitation, supervisor):
+    answer(invitation, fixed="no")
+    case = ReviewCase.objects.get()
+
+    with pytest.raises(services.ReviewError):
+        services.close_case(
+            case=case,
+            resolution=ReviewCase.Resolution.ANSWERS_COMPLETED,
+            note="",
+            actor=supervisor,
+        )
+
+    case.refresh_from_db()
+    assert case.status == ReviewCase.Status.OPEN
