@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from agencies.models import ImportRun, ServiceRequest
 
@@ -100,7 +101,7 @@ def test_the_report_holds_the_same_numbers_as_the_summary(tmp_path):
     assert f"Report written to {report_path}" in output
 
 
-def test_it_names_the_columns_the_file_lacks_and_keeps_as_stored(tmp_path):
+def test_it_names_the_columns_the_file_lacks(tmp_path):
     path = export_with_flags(tmp_path / "export.csv")
 
     output = run_command(str(path))
@@ -285,3 +286,16 @@ def test_files_of_the_same_name_keep_their_own_rejects(tmp_path):
     assert "'abc'" in Path(first_run.rejects_file).read_text()
     assert "'xyz'" in Path(second_run.rejects_file).read_text()
     assert len(list(rejects_dir.iterdir())) == 2
+
+
+def test_the_postgres_method_on_another_database_is_refused_before_any_import(
+    tmp_path,
+):
+    if connection.vendor == "postgresql":
+        pytest.skip("checks the refusal on other databases")
+    path = export_with_flags(tmp_path / "export.csv")
+
+    with pytest.raises(CommandError, match="needs a PostgreSQL database"):
+        run_command(str(path), "--method", "postgres")
+
+    assert not ImportRun.objects.exists()

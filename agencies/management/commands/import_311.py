@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.db.models import Max
 from tqdm import tqdm
 
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         report = options["report"]
         if report is not None and not report.parent.is_dir():
             raise CommandError(f"--report: folder {report.parent} does not exist")
+        if options["method"] == "postgres" and connection.vendor != "postgresql":
+            raise CommandError("--method postgres needs a PostgreSQL database")
 
         # Each file is its own transaction, so a damaged file cannot undo the ones
         # before it; the files after it are still imported, and the report lists
@@ -176,7 +179,7 @@ def _as_failed_report(path: Path, run: ImportRun | None, error: str) -> dict:
     """A failed file's entry: stored nothing, so every count is zero."""
     if run is not None and run.finished_at is not None:
         return _as_report(run) | {"status": ImportRun.Status.FAILED, "error": error}
-    # It failed before its import run was recorded (--method postgres on another database).
+    # It failed before its import run was recorded (the database refused it).
     return {
         "source": str(path),
         "status": ImportRun.Status.FAILED,
@@ -191,5 +194,6 @@ def _as_failed_report(path: Path, run: ImportRun | None, error: str) -> dict:
         "duplicates": 0,
         "rejected": 0,
         "flags": {},
+        "missing_columns": [],
         "rejects_file": None,
     }
