@@ -69,9 +69,12 @@ class NormalisedAddress(Func):
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite (development only) has no regular-expression replace: each pass
-        # halves runs of spaces, so four collapse runs of up to 16.
+        # SQLite (development only) has no regular-expression replace: tabs and
+        # line breaks become spaces, then each pass halves runs of spaces, so four
+        # collapse runs of up to 16.
         template = "%(expressions)s"
+        for character in ("char(9)", "char(10)", "char(13)"):
+            template = f"REPLACE({template}, {character}, ' ')"
         for _ in range(4):
             template = f"REPLACE({template}, '  ', ' ')"
         return self.as_sql(compiler, connection, template=template, **extra_context)

@@ -282,6 +282,20 @@ def test_repeat_request_within_the_window(invitation, settings):
     assert case.priority == Priority.REPEAT_REQUEST
 
 
+def test_an_address_written_with_tabs_and_a_line_break_is_the_same_address(
+    invitation, settings
+):
+    settings.REVIEW_REPEAT_DAYS = 30
+    key = invitation.service_request_id
+    reported_again(
+        invitation, after=timedelta(hours=5), address=f"{key}\t hidden \n  lane"
+    )
+
+    answer(invitation, satisfaction="disagree")
+
+    assert ReviewCase.objects.get().is_repeat_request
+
+
 def test_request_after_the_window_or_elsewhere_is_no_repeat(make_invitation, settings):
     settings.REVIEW_REPEAT_DAYS = 30
     late, elsewhere = make_invitation(), make_invitation()
