@@ -444,9 +444,10 @@ def test_a_liaison_cannot_change_what_a_description_says_happened(
 ):
     before = description.outcome
 
-    change_outcome(client_for(liaison), description, "fixed")
+    response = change_outcome(client_for(liaison), description, "fixed")
 
     description.refresh_from_db()
+    assert response.status_code == 302
     assert description.outcome == before
 
 
