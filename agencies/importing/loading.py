@@ -7,7 +7,9 @@ request is updated and its old and new values are kept as a ServiceRequestChange
 
 A file fills only the fields it has columns for (parsing.filled_fields). A stored
 request keeps the others as they are, with the quality flags read from them and
-their raw values; a new request gets them empty.
+their raw values; a new request gets them empty. A file without an Agency column
+maps a stored request's complaint type and resolution text under the request's
+own agency, as a full row would; a new request from it has neither.
 """
 
 from collections import Counter
@@ -66,11 +68,12 @@ STORED_FIELDS = (
     "raw_values",
 )
 _INDEX = {name: position for position, name in enumerate(COLUMNS)}
-# Stored fields derived from several row fields; every other stored field but the
-# flags and raw values is a row field of the same name.
-_DERIVED_FROM = {
-    "complaint_type_id": ("agency_id", "complaint_type_name"),
-    "resolution_description_id": ("agency_id", "resolution_text"),
+# Stored fields mapped from a row field under the request's agency (the file's, or
+# the stored one when the file has no Agency column); every other stored field but
+# the flags and raw values is a row field of the same name.
+_MAPPED_FROM = {
+    "complaint_type_id": "complaint_type_name",
+    "resolution_description_id": "resolution_text",
 }
 
 
@@ -95,7 +98,7 @@ class Update:
                 name
                 for name in STORED_FIELDS
                 if name in ("quality_flags", "raw_values")
-                or all(f in filled for f in _DERIVED_FROM.get(name, (name,)))
+                or _MAPPED_FROM.get(name, name) in filled
             ),
             kept_flags=int(~flags_decided_by(filled)),
             kept_raw_keys=tuple(
@@ -159,6 +162,7 @@ class OrmLoader:
         self.run = run
         self.integration = integration
         self.update = Update.of(filled)
+        self._has_agency = "agency_id" in filled
         self.result = LoadResult()
         self._seen: set[int] = set()
         self._pending: list[tuple] = []
@@ -211,18 +215,26 @@ class OrmLoader:
                     self._flags[flag] += 1
 
         self._ensure_agencies(rows)
-        self._ensure_complaint_types(rows)
-        descriptions = ensure_legacy_descriptions(
-            (row[_INDEX["agency_id"]], row[_INDEX["resolution_text"]])
+        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
+        # The agency each row's complaint type and resolution text belong to: the
+        # file's, or a stored request's own when the file has no Agency column.
+        agencies = [
+            row[_INDEX["agency_id"]]
+            if self._has_agency or row[0] not in existing
+            else existing[row[0]].agency_id
             for row in rows
-            if row[_INDEX["agency_id"]] and row[_INDEX["resolution_text"]]
+        ]
+        self._ensure_complaint_types(rows, agencies)
+        descriptions = ensure_legacy_descriptions(
+            (agency, row[_INDEX["resolution_text"]])
+            for row, agency in zip(rows, agencies, strict=True)
+            if agency and row[_INDEX["resolution_text"]]
         )
 
-        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
         now = timezone.now()
         new, changed, changes, closed = [], [], [], []
-        for row in rows:
-            values = self._stored_values(row, descriptions)
+        for row, agency in zip(rows, agencies, strict=True):
+            values = self._stored_values(row, agency, descriptions)
             current = existing.get(row[0])
             if values["status"] == ServiceRequest.Status.CLOSED and (
                 current is None or current.status != ServiceRequest.Status.CLOSED
@@ -261,10 +273,12 @@ class OrmLoader:
         return closed
 
     def _stored_values(
-        self, row: tuple, descriptions: dict[tuple[str, str], int]
+        self,
+        row: tuple,
+        agency: str | None,
+        descriptions: dict[tuple[str, str], int],
     ) -> dict:
         values = {name: row[_INDEX[name]] for name in STORED_FIELDS if name in _INDEX}
-        agency = row[_INDEX["agency_id"]]
         values["complaint_type_id"] = self._complaint_types.get(
             (agency, row[_INDEX["complaint_type_name"]])
         )
@@ -297,11 +311,13 @@ class OrmLoader:
         )
         self._new_agencies.update(created)
 
-    def _ensure_complaint_types(self, rows: list[tuple]) -> None:
+    def _ensure_complaint_types(
+        self, rows: list[tuple], agencies: list[str | None]
+    ) -> None:
         wanted = {
-            (row[_INDEX["agency_id"]], row[_INDEX["complaint_type_name"]])
-            for row in rows
-            if row[_INDEX["agency_id"]] and row[_INDEX["complaint_type_name"]]
+            (agency, row[_INDEX["complaint_type_name"]])
+            for row, agency in zip(rows, agencies, strict=True)
+            if agency and row[_INDEX["complaint_type_name"]]
         } - self._complaint_types.keys()
         if not wanted:
             return
@@ -425,6 +441,7 @@ class PostgresLoader:
     def __init__(self, run: ImportRun, *, filled: frozenset[str] = FILE_FIELDS) -> None:
         self.run = run
         self.update = Update.of(filled)
+        self._has_agency = "agency_id" in filled
         self._cursor = connection.cursor()
         # For this transaction only. With the default 4 MB, the joins and sorts
         # over every row of the file (finding closures, recording notices, the
@@ -483,6 +500,21 @@ class PostgresLoader:
                 [[line for line, _ in result.duplicates]],
             )
         cursor.execute("ALTER TABLE import_staging RENAME TO import_batch")
+        if not self._has_agency and {
+            "complaint_type_id",
+            "resolution_description_id",
+        } & set(self.update.fields):
+            # A file without an Agency column: a stored request's complaint type and
+            # resolution text are mapped under its own agency, as a full row would
+            # be. agency_id is not among the fields written back to it (Update.of);
+            # a new request keeps none, and so no complaint type or description.
+            cursor.execute(
+                """
+                UPDATE import_batch b SET agency_id = t.agency_id
+                FROM agencies_servicerequest t
+                WHERE t.unique_key = b.unique_key AND t.agency_id IS NOT NULL
+                """
+            )
         # The merge joins the file with the stored requests by key. With this index
         # PostgreSQL can walk both in key order instead of hashing every stored
         # row: a million-row re-import's merge took 2.0 s of the server's CPU this

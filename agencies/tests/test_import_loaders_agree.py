@@ -16,7 +16,7 @@ from agencies.models import (
     ServiceRequestChange,
 )
 from agencies.services import import_service_requests
-from resolutions.models import DescriptionVersion, LegacyText
+from resolutions.models import DescriptionVersion, LegacyText, ResolutionNotice
 
 pytestmark = [
     pytest.mark.django_db,
@@ -142,6 +142,25 @@ PARTIAL = [
     {"Unique Key": "30", "Agency": "DOT", "Complaint Type": "Pothole"},
 ]
 
+# A later export without an Agency column: complaint types and resolution texts of
+# stored requests are mapped under their own agencies.
+NO_AGENCY_COLUMNS = ["Unique Key", "Complaint Type", "Status", "Resolution Description"]
+NO_AGENCY = [
+    # Stored Open (HPD): closed, with a new resolution text, so a notice is recorded.
+    {"Unique Key": "1", "Status": "Closed", "Resolution Description": "Heat restored."},
+    # Stored Closed (DOT): another complaint type, the same resolution text.
+    {
+        "Unique Key": "2",
+        "Complaint Type": "Street Light Condition",
+        "Status": "Closed",
+        "Resolution Description": "The Department repaired the condition.",
+    },
+    # Stored without an agency: no complaint type to map under; unchanged.
+    {"Unique Key": "20", "Complaint Type": "Noise", "Resolution Description": CLEAN},
+    # New: no agency, so no complaint type or description either.
+    {"Unique Key": "31", "Resolution Description": CLEAN},
+]
+
 
 def write_csv(
     path: Path,
@@ -191,9 +210,19 @@ def stored_state() -> dict:
                 translated[field] = [names.get(pk) for pk in translated[field]]
         changes[change.service_request_id] = translated
 
+    notices = {
+        notice.service_request_id: (
+            notice.version.description.agency_id,
+            notice.version.text,
+            notice.closed_at,
+        )
+        for notice in ResolutionNotice.objects.select_related("version__description")
+    }
+
     return {
         "requests": requests,
         "changes": changes,
+        "notices": notices,
         "agencies": dict(Agency.objects.values_list("code", "name")),
         "complaint_types": sorted(complaint_types.values()),
         "descriptions": sorted(descriptions.values()),
@@ -276,6 +305,33 @@ def test_both_loaders_keep_the_fields_a_partial_export_lacks(tmp_path):
     assert requests[13]["latitude"] == 40.75
     assert requests[16]["complaint_type_id"] == ("DOT", "Pothole")
     assert requests[30]["created_at"] is None
+
+
+def test_both_loaders_map_a_file_without_an_agency_column_under_stored_agencies(
+    tmp_path,
+):
+    first = write_csv(tmp_path / "first.csv", FIRST)
+    second = write_csv(tmp_path / "second.csv", SECOND)
+    no_agency = write_csv(
+        tmp_path / "no-agency.csv", NO_AGENCY, columns=NO_AGENCY_COLUMNS
+    )
+
+    orm_state, orm_runs = import_and_forget("orm", first, second, no_agency)
+    postgres_state, postgres_runs = import_and_forget(
+        "postgres", first, second, no_agency
+    )
+
+    assert postgres_state == orm_state
+    assert postgres_runs == orm_runs
+    assert orm_runs[2]["counts"] == (4, 1, 2, 1, 0, 0)
+    requests, notices = orm_state["requests"], orm_state["notices"]
+    assert requests[1]["resolution_description_id"] == ("HPD", "Heat restored.")
+    assert notices[1][:2] == ("HPD", "Heat restored.")
+    assert requests[2]["complaint_type_id"] == ("DOT", "Street Light Condition")
+    assert ("DOT", "Street Light Condition") in orm_state["complaint_types"]
+    assert requests[20]["complaint_type_id"] is None
+    assert requests[20]["resolution_description_id"] is None
+    assert requests[31]["resolution_description_id"] is None
 
 
 def table_definitions() -> list[str]:
