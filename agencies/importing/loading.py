@@ -25,6 +25,7 @@ from agencies.closures import handle_closures
 from agencies.importing.parsing import (
     COLUMNS,
     FILE_FIELDS,
+    NEW_YORK,
     RAW_VALUE_FIELDS,
 )
 from agencies.models import (
@@ -76,6 +77,24 @@ _MAPPED_FROM = {
     "resolution_description_id": "resolution_text",
 }
 
+# A file with some but not all of Created Date, Closed Date and Status decides a
+# stored request's closure flags on the merged values (the file's where it has the
+# column, the stored ones otherwise), as a full row of them would: a closed date
+# before the created date is dropped, kept raw in NYC's format (the merge has the
+# time, not the file's text) and flagged; then Closed without a closed date, or a
+# closed date under another status, is flagged. A closed date dropped before stays
+# dropped and flagged while the file lacks Closed Date, since only its text is
+# stored. A new request keeps the parser's flags: an absent column says nothing.
+_CLOSURE_FIELDS = ("created_at", "closed_at", "status")
+_STATUS_FLAGS = Flag.CLOSED_WITHOUT_DATE | Flag.DATE_WITHOUT_CLOSED_STATUS
+_CLOSURE_FLAGS = Flag.CLOSED_BEFORE_CREATED | _STATUS_FLAGS
+# NYC's published date format, for a dropped closed date's raw value; the SQL
+# merge writes the same with to_char.
+_NYC_TIME_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+_NYC_TIME_SQL = (
+    "to_char({} AT TIME ZONE 'America/New_York', 'MM/DD/YYYY HH12:MI:SS AM')"
+)
+
 
 @dataclass(frozen=True)
 class Update:
@@ -84,26 +103,37 @@ class Update:
     `fields` are the stored fields compared and written: those the file fills,
     and always the flags and raw values, which are merged: `kept_flags` and the
     raw values under `kept_raw_keys` stay as stored, since the file lacks a field
-    they are read from.
+    they are read from. `closure_from_file` names the closure fields the file
+    fills when it fills some but not all, and the closure flags are merged then.
     """
 
     fields: tuple[str, ...]
     kept_flags: int
     kept_raw_keys: tuple[str, ...]
+    closure_from_file: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, filled: frozenset[str]) -> "Update":
+        from_file = tuple(name for name in _CLOSURE_FIELDS if name in filled)
+        if len(from_file) == len(_CLOSURE_FIELDS):
+            from_file = ()
+        kept_flags = ~flags_decided_by(filled)
+        if from_file:
+            kept_flags &= ~_CLOSURE_FLAGS
         return cls(
             fields=tuple(
                 name
                 for name in STORED_FIELDS
                 if name in ("quality_flags", "raw_values")
                 or _MAPPED_FROM.get(name, name) in filled
+                # The merge may drop a stored closed date.
+                or (name == "closed_at" and from_file)
             ),
-            kept_flags=int(~flags_decided_by(filled)),
+            kept_flags=int(kept_flags),
             kept_raw_keys=tuple(
                 key for key, name in RAW_VALUE_FIELDS.items() if name not in filled
             ),
+            closure_from_file=from_file,
         )
 
     def merge(self, values: dict, current: ServiceRequest) -> dict:
@@ -118,7 +148,31 @@ class Update:
                 if key in self.kept_raw_keys
             }
             merged["raw_values"] = kept | merged["raw_values"]
+        if self.closure_from_file:
+            self._merge_closure(merged, values, current)
         return merged
+
+    def _merge_closure(
+        self, merged: dict, values: dict, current: ServiceRequest
+    ) -> None:
+        created, closed, status = (
+            values[name] if name in self.closure_from_file else getattr(current, name)
+            for name in _CLOSURE_FIELDS
+        )
+        flags = merged["quality_flags"] & ~int(_STATUS_FLAGS)
+        if "closed_at" not in self.closure_from_file:
+            flags |= current.quality_flags & Flag.CLOSED_BEFORE_CREATED
+        if created and closed and closed < created:
+            flags |= Flag.CLOSED_BEFORE_CREATED
+            raw = closed.astimezone(NEW_YORK).strftime(_NYC_TIME_FORMAT)
+            merged["raw_values"] = merged["raw_values"] | {"closed_at": raw}
+            closed = None
+        if status == ServiceRequest.Status.CLOSED and closed is None:
+            flags |= Flag.CLOSED_WITHOUT_DATE
+        elif closed is not None and status and status != ServiceRequest.Status.CLOSED:
+            flags |= Flag.DATE_WITHOUT_CLOSED_STATUS
+        merged["closed_at"] = closed
+        merged["quality_flags"] = int(flags)
 
 
 @dataclass
@@ -773,4 +827,37 @@ class PostgresLoader:
             merged["raw_values"] = (
                 f"(jsonb_strip_nulls(jsonb_build_object({kept})) || s.raw_values)"
             )
+        if update.closure_from_file:
+            self._merge_closure(merged)
         return merged
+
+    def _merge_closure(self, merged: dict[str, str]) -> None:
+        """Update.merge's closure flags as SQL; a new request keeps the file's."""
+        from_file = self.update.closure_from_file
+        created, closed, status = (
+            f"{'s' if name in from_file else 't'}.{name}" for name in _CLOSURE_FIELDS
+        )
+        before = f"{closed} < {created}"
+        closed_before_created = int(Flag.CLOSED_BEFORE_CREATED)
+        flagged_before = before
+        if "closed_at" not in from_file:
+            flagged_before += f" OR (t.quality_flags & {closed_before_created}) <> 0"
+        kept_closed = f"CASE WHEN {before} THEN NULL ELSE {closed} END"
+        flags = (
+            f"({merged['quality_flags']} & ({~int(_STATUS_FLAGS)}))"
+            f" | CASE WHEN {flagged_before} THEN {closed_before_created} ELSE 0 END"
+            f" | CASE WHEN {status} = 'Closed' AND {kept_closed} IS NULL"
+            f" THEN {int(Flag.CLOSED_WITHOUT_DATE)}"
+            f" WHEN {kept_closed} IS NOT NULL AND {status} NOT IN ('', 'Closed')"
+            f" THEN {int(Flag.DATE_WITHOUT_CLOSED_STATUS)} ELSE 0 END"
+        )
+        dropped_raw = (
+            f"CASE WHEN {before} THEN jsonb_build_object('closed_at', "
+            f"{_NYC_TIME_SQL.format(closed)}) ELSE '{{}}'::jsonb END"
+        )
+        new = "t.unique_key IS NULL"
+        merged["quality_flags"] = (
+            f"CASE WHEN {new} THEN {merged['quality_flags']} ELSE {flags} END"
+        )
+        merged["closed_at"] = f"CASE WHEN {new} THEN s.closed_at ELSE {kept_closed} END"
+        merged["raw_values"] = f"({merged['raw_values']} || {dropped_raw})"
