@@ -7,7 +7,9 @@ request is updated and its old and new values are kept as a ServiceRequestChange
 
 A file fills only the fields it has columns for (parsing.filled_fields). A stored
 request keeps the others as they are, with the quality flags read from them and
-their raw values; a new request gets them empty.
+their raw values; a new request gets them empty. A file without an Agency column
+maps a stored request's complaint type and resolution text under the request's
+own agency, as a full row would; a new request from it has neither.
 """
 
 from collections import Counter
@@ -23,6 +25,7 @@ from agencies.closures import handle_closures
 from agencies.importing.parsing import (
     COLUMNS,
     FILE_FIELDS,
+    NEW_YORK,
     RAW_VALUE_FIELDS,
 )
 from agencies.models import (
@@ -66,12 +69,31 @@ STORED_FIELDS = (
     "raw_values",
 )
 _INDEX = {name: position for position, name in enumerate(COLUMNS)}
-# Stored fields derived from several row fields; every other stored field but the
-# flags and raw values is a row field of the same name.
-_DERIVED_FROM = {
-    "complaint_type_id": ("agency_id", "complaint_type_name"),
-    "resolution_description_id": ("agency_id", "resolution_text"),
+# Stored fields mapped from a row field under the request's agency (the file's, or
+# the stored one when the file has no Agency column); every other stored field but
+# the flags and raw values is a row field of the same name.
+_MAPPED_FROM = {
+    "complaint_type_id": "complaint_type_name",
+    "resolution_description_id": "resolution_text",
 }
+
+# A file with some but not all of Created Date, Closed Date and Status decides a
+# stored request's closure flags on the merged values (the file's where it has the
+# column, the stored ones otherwise), as a full row of them would: a closed date
+# before the created date is dropped, kept raw in NYC's format (the merge has the
+# time, not the file's text) and flagged; then Closed without a closed date, or a
+# closed date under another status, is flagged. A closed date dropped before stays
+# dropped and flagged while the file lacks Closed Date, since only its text is
+# stored. A new request keeps the parser's flags: an absent column says nothing.
+_CLOSURE_FIELDS = ("created_at", "closed_at", "status")
+_STATUS_FLAGS = Flag.CLOSED_WITHOUT_DATE | Flag.DATE_WITHOUT_CLOSED_STATUS
+_CLOSURE_FLAGS = Flag.CLOSED_BEFORE_CREATED | _STATUS_FLAGS
+# NYC's published date format, for a dropped closed date's raw value; the SQL
+# merge writes the same with to_char.
+_NYC_TIME_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+_NYC_TIME_SQL = (
+    "to_char({} AT TIME ZONE 'America/New_York', 'MM/DD/YYYY HH12:MI:SS AM')"
+)
 
 
 @dataclass(frozen=True)
@@ -81,26 +103,37 @@ class Update:
     `fields` are the stored fields compared and written: those the file fills,
     and always the flags and raw values, which are merged: `kept_flags` and the
     raw values under `kept_raw_keys` stay as stored, since the file lacks a field
-    they are read from.
+    they are read from. `closure_from_file` names the closure fields the file
+    fills when it fills some but not all, and the closure flags are merged then.
     """
 
     fields: tuple[str, ...]
     kept_flags: int
     kept_raw_keys: tuple[str, ...]
+    closure_from_file: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, filled: frozenset[str]) -> "Update":
+        from_file = tuple(name for name in _CLOSURE_FIELDS if name in filled)
+        if len(from_file) == len(_CLOSURE_FIELDS):
+            from_file = ()
+        kept_flags = ~flags_decided_by(filled)
+        if from_file:
+            kept_flags &= ~_CLOSURE_FLAGS
         return cls(
             fields=tuple(
                 name
                 for name in STORED_FIELDS
                 if name in ("quality_flags", "raw_values")
-                or all(f in filled for f in _DERIVED_FROM.get(name, (name,)))
+                or _MAPPED_FROM.get(name, name) in filled
+                # The merge may drop a stored closed date.
+                or (name == "closed_at" and from_file)
             ),
-            kept_flags=int(~flags_decided_by(filled)),
+            kept_flags=int(kept_flags),
             kept_raw_keys=tuple(
                 key for key, name in RAW_VALUE_FIELDS.items() if name not in filled
             ),
+            closure_from_file=from_file,
         )
 
     def merge(self, values: dict, current: ServiceRequest) -> dict:
@@ -115,7 +148,31 @@ class Update:
                 if key in self.kept_raw_keys
             }
             merged["raw_values"] = kept | merged["raw_values"]
+        if self.closure_from_file:
+            self._merge_closure(merged, values, current)
         return merged
+
+    def _merge_closure(
+        self, merged: dict, values: dict, current: ServiceRequest
+    ) -> None:
+        created, closed, status = (
+            values[name] if name in self.closure_from_file else getattr(current, name)
+            for name in _CLOSURE_FIELDS
+        )
+        flags = merged["quality_flags"] & ~int(_STATUS_FLAGS)
+        if "closed_at" not in self.closure_from_file:
+            flags |= current.quality_flags & Flag.CLOSED_BEFORE_CREATED
+        if created and closed and closed < created:
+            flags |= Flag.CLOSED_BEFORE_CREATED
+            raw = closed.astimezone(NEW_YORK).strftime(_NYC_TIME_FORMAT)
+            merged["raw_values"] = merged["raw_values"] | {"closed_at": raw}
+            closed = None
+        if status == ServiceRequest.Status.CLOSED and closed is None:
+            flags |= Flag.CLOSED_WITHOUT_DATE
+        elif closed is not None and status and status != ServiceRequest.Status.CLOSED:
+            flags |= Flag.DATE_WITHOUT_CLOSED_STATUS
+        merged["closed_at"] = closed
+        merged["quality_flags"] = int(flags)
 
 
 @dataclass
@@ -159,6 +216,7 @@ class OrmLoader:
         self.run = run
         self.integration = integration
         self.update = Update.of(filled)
+        self._has_agency = "agency_id" in filled
         self.result = LoadResult()
         self._seen: set[int] = set()
         self._pending: list[tuple] = []
@@ -211,18 +269,26 @@ class OrmLoader:
                     self._flags[flag] += 1
 
         self._ensure_agencies(rows)
-        self._ensure_complaint_types(rows)
-        descriptions = ensure_legacy_descriptions(
-            (row[_INDEX["agency_id"]], row[_INDEX["resolution_text"]])
+        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
+        # The agency each row's complaint type and resolution text belong to: the
+        # file's, or a stored request's own when the file has no Agency column.
+        agencies = [
+            row[_INDEX["agency_id"]]
+            if self._has_agency or row[0] not in existing
+            else existing[row[0]].agency_id
             for row in rows
-            if row[_INDEX["agency_id"]] and row[_INDEX["resolution_text"]]
+        ]
+        self._ensure_complaint_types(rows, agencies)
+        descriptions = ensure_legacy_descriptions(
+            (agency, row[_INDEX["resolution_text"]])
+            for row, agency in zip(rows, agencies, strict=True)
+            if agency and row[_INDEX["resolution_text"]]
         )
 
-        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
         now = timezone.now()
         new, changed, changes, closed = [], [], [], []
-        for row in rows:
-            values = self._stored_values(row, descriptions)
+        for row, agency in zip(rows, agencies, strict=True):
+            values = self._stored_values(row, agency, descriptions)
             current = existing.get(row[0])
             if values["status"] == ServiceRequest.Status.CLOSED and (
                 current is None or current.status != ServiceRequest.Status.CLOSED
@@ -261,10 +327,12 @@ class OrmLoader:
         return closed
 
     def _stored_values(
-        self, row: tuple, descriptions: dict[tuple[str, str], int]
+        self,
+        row: tuple,
+        agency: str | None,
+        descriptions: dict[tuple[str, str], int],
     ) -> dict:
         values = {name: row[_INDEX[name]] for name in STORED_FIELDS if name in _INDEX}
-        agency = row[_INDEX["agency_id"]]
         values["complaint_type_id"] = self._complaint_types.get(
             (agency, row[_INDEX["complaint_type_name"]])
         )
@@ -297,11 +365,13 @@ class OrmLoader:
         )
         self._new_agencies.update(created)
 
-    def _ensure_complaint_types(self, rows: list[tuple]) -> None:
+    def _ensure_complaint_types(
+        self, rows: list[tuple], agencies: list[str | None]
+    ) -> None:
         wanted = {
-            (row[_INDEX["agency_id"]], row[_INDEX["complaint_type_name"]])
-            for row in rows
-            if row[_INDEX["agency_id"]] and row[_INDEX["complaint_type_name"]]
+            (agency, row[_INDEX["complaint_type_name"]])
+            for row, agency in zip(rows, agencies, strict=True)
+            if agency and row[_INDEX["complaint_type_name"]]
         } - self._complaint_types.keys()
         if not wanted:
             return
@@ -425,6 +495,7 @@ class PostgresLoader:
     def __init__(self, run: ImportRun, *, filled: frozenset[str] = FILE_FIELDS) -> None:
         self.run = run
         self.update = Update.of(filled)
+        self._has_agency = "agency_id" in filled
         self._cursor = connection.cursor()
         # For this transaction only. With the default 4 MB, the joins and sorts
         # over every row of the file (finding closures, recording notices, the
@@ -483,6 +554,21 @@ class PostgresLoader:
                 [[line for line, _ in result.duplicates]],
             )
         cursor.execute("ALTER TABLE import_staging RENAME TO import_batch")
+        if not self._has_agency and {
+            "complaint_type_id",
+            "resolution_description_id",
+        } & set(self.update.fields):
+            # A file without an Agency column: a stored request's complaint type and
+            # resolution text are mapped under its own agency, as a full row would
+            # be. agency_id is not among the fields written back to it (Update.of);
+            # a new request keeps none, and so no complaint type or description.
+            cursor.execute(
+                """
+                UPDATE import_batch b SET agency_id = t.agency_id
+                FROM agencies_servicerequest t
+                WHERE t.unique_key = b.unique_key AND t.agency_id IS NOT NULL
+                """
+            )
         # The merge joins the file with the stored requests by key. With this index
         # PostgreSQL can walk both in key order instead of hashing every stored
         # row: a million-row re-import's merge took 2.0 s of the server's CPU this
@@ -741,4 +827,37 @@ class PostgresLoader:
             merged["raw_values"] = (
                 f"(jsonb_strip_nulls(jsonb_build_object({kept})) || s.raw_values)"
             )
+        if update.closure_from_file:
+            self._merge_closure(merged)
         return merged
+
+    def _merge_closure(self, merged: dict[str, str]) -> None:
+        """Update.merge's closure flags as SQL; a new request keeps the file's."""
+        from_file = self.update.closure_from_file
+        created, closed, status = (
+            f"{'s' if name in from_file else 't'}.{name}" for name in _CLOSURE_FIELDS
+        )
+        before = f"{closed} < {created}"
+        closed_before_created = int(Flag.CLOSED_BEFORE_CREATED)
+        flagged_before = before
+        if "closed_at" not in from_file:
+            flagged_before += f" OR (t.quality_flags & {closed_before_created}) <> 0"
+        kept_closed = f"CASE WHEN {before} THEN NULL ELSE {closed} END"
+        flags = (
+            f"({merged['quality_flags']} & ({~int(_STATUS_FLAGS)}))"
+            f" | CASE WHEN {flagged_before} THEN {closed_before_created} ELSE 0 END"
+            f" | CASE WHEN {status} = 'Closed' AND {kept_closed} IS NULL"
+            f" THEN {int(Flag.CLOSED_WITHOUT_DATE)}"
+            f" WHEN {kept_closed} IS NOT NULL AND {status} NOT IN ('', 'Closed')"
+            f" THEN {int(Flag.DATE_WITHOUT_CLOSED_STATUS)} ELSE 0 END"
+        )
+        dropped_raw = (
+            f"CASE WHEN {before} THEN jsonb_build_object('closed_at', "
+            f"{_NYC_TIME_SQL.format(closed)}) ELSE '{{}}'::jsonb END"
+        )
+        new = "t.unique_key IS NULL"
+        merged["quality_flags"] = (
+            f"CASE WHEN {new} THEN {merged['quality_flags']} ELSE {flags} END"
+        )
+        merged["closed_at"] = f"CASE WHEN {new} THEN s.closed_at ELSE {kept_closed} END"
+        merged["raw_values"] = f"({merged['raw_values']} || {dropped_raw})"

@@ -15,8 +15,9 @@ from agencies.models import (
     ServiceRequest,
     ServiceRequestChange,
 )
+from agencies.quality import Flag
 from agencies.services import import_service_requests
-from resolutions.models import DescriptionVersion, LegacyText
+from resolutions.models import DescriptionVersion, LegacyText, ResolutionNotice
 
 pytestmark = [
     pytest.mark.django_db,
@@ -127,7 +128,8 @@ PARTIAL_COLUMNS = ["Unique Key", "Agency", "Complaint Type", "Status", "Incident
 PARTIAL = [
     # Stored Closed with its date: Closed again, without a Closed Date column.
     {"Unique Key": "2", "Agency": "DOT", "Status": "Closed"},
-    # Stored Open: closed by a file that has no Closed Date column.
+    # Stored Open without a closed date: closed by a file that has no Closed Date
+    # column, so closed without a date.
     {"Unique Key": "1", "Agency": "HPD", "Status": "Closed"},
     # Stored Closed without a date (placeholder), flagged and kept raw: unchanged.
     {"Unique Key": "5", "Agency": "HPD", "Status": "Closed"},
@@ -140,6 +142,39 @@ PARTIAL = [
     # Another complaint type; its resolution description stays.
     {"Unique Key": "16", "Agency": "DOT", "Complaint Type": "Pothole"},
     {"Unique Key": "30", "Agency": "DOT", "Complaint Type": "Pothole"},
+]
+
+# A later export without an Agency column: complaint types and resolution texts of
+# stored requests are mapped under their own agencies.
+NO_AGENCY_COLUMNS = ["Unique Key", "Complaint Type", "Status", "Resolution Description"]
+NO_AGENCY = [
+    # Stored Open (HPD): closed, with a new resolution text, so a notice is recorded.
+    {"Unique Key": "1", "Status": "Closed", "Resolution Description": "Heat restored."},
+    # Stored Closed (DOT): another complaint type, the same resolution text.
+    {
+        "Unique Key": "2",
+        "Complaint Type": "Street Light Condition",
+        "Status": "Closed",
+        "Resolution Description": "The Department repaired the condition.",
+    },
+    # Stored without an agency: no complaint type to map under; unchanged.
+    {"Unique Key": "20", "Complaint Type": "Noise", "Resolution Description": CLEAN},
+    # New: no agency, so no complaint type or description either.
+    {"Unique Key": "31", "Resolution Description": CLEAN},
+]
+
+# A later export with only closed dates: the closure flags of stored requests are
+# decided on them with the stored created dates and statuses.
+CLOSED_DATE_COLUMNS = ["Unique Key", "Closed Date"]
+CLOSED_DATES = [
+    # Stored created 02/28/2023, Closed: a closed date before it is dropped.
+    {"Unique Key": "4", "Closed Date": "01/01/2023 01:00:00 AM"},
+    # Stored Closed: its closed date emptied.
+    {"Unique Key": "2", "Closed Date": ""},
+    # Stored Open without a closed date: given one.
+    {"Unique Key": "16", "Closed Date": "01/18/2024 10:00:00 AM"},
+    # New: the parser's flags, none from absent columns.
+    {"Unique Key": "32", "Closed Date": "01/18/2024 10:00:00 AM"},
 ]
 
 
@@ -191,9 +226,19 @@ def stored_state() -> dict:
                 translated[field] = [names.get(pk) for pk in translated[field]]
         changes[change.service_request_id] = translated
 
+    notices = {
+        notice.service_request_id: (
+            notice.version.description.agency_id,
+            notice.version.text,
+            notice.closed_at,
+        )
+        for notice in ResolutionNotice.objects.select_related("version__description")
+    }
+
     return {
         "requests": requests,
         "changes": changes,
+        "notices": notices,
         "agencies": dict(Agency.objects.values_list("code", "name")),
         "complaint_types": sorted(complaint_types.values()),
         "descriptions": sorted(descriptions.values()),
@@ -268,14 +313,70 @@ def test_both_loaders_keep_the_fields_a_partial_export_lacks(tmp_path):
     assert orm_runs[2]["counts"] == (8, 1, 5, 2, 0, 0)
     requests, changes = orm_state["requests"], orm_state["changes"]
     assert requests[1]["status"] == "Closed"
-    assert requests[1]["quality_flags"] == 0
-    assert changes[1] == {"status": ["Open", "Closed"]}
+    assert requests[1]["quality_flags"] == Flag.CLOSED_WITHOUT_DATE
+    assert changes[1] == {
+        "status": ["Open", "Closed"],
+        "quality_flags": [0, Flag.CLOSED_WITHOUT_DATE],
+    }
     assert (requests[10]["quality_flags"], requests[10]["raw_values"]) == (0, {})
     assert requests[12]["incident_zip"] == "11204"
     assert requests[12]["raw_values"] == {"borough": "Hoboken"}
     assert requests[13]["latitude"] == 40.75
     assert requests[16]["complaint_type_id"] == ("DOT", "Pothole")
     assert requests[30]["created_at"] is None
+
+
+def test_both_loaders_map_a_file_without_an_agency_column_under_stored_agencies(
+    tmp_path,
+):
+    first = write_csv(tmp_path / "first.csv", FIRST)
+    second = write_csv(tmp_path / "second.csv", SECOND)
+    no_agency = write_csv(
+        tmp_path / "no-agency.csv", NO_AGENCY, columns=NO_AGENCY_COLUMNS
+    )
+
+    orm_state, orm_runs = import_and_forget("orm", first, second, no_agency)
+    postgres_state, postgres_runs = import_and_forget(
+        "postgres", first, second, no_agency
+    )
+
+    assert postgres_state == orm_state
+    assert postgres_runs == orm_runs
+    assert orm_runs[2]["counts"] == (4, 1, 2, 1, 0, 0)
+    requests, notices = orm_state["requests"], orm_state["notices"]
+    assert requests[1]["resolution_description_id"] == ("HPD", "Heat restored.")
+    assert notices[1][:2] == ("HPD", "Heat restored.")
+    assert requests[2]["complaint_type_id"] == ("DOT", "Street Light Condition")
+    assert ("DOT", "Street Light Condition") in orm_state["complaint_types"]
+    assert requests[20]["complaint_type_id"] is None
+    assert requests[20]["resolution_description_id"] is None
+    assert requests[31]["resolution_description_id"] is None
+
+
+def test_both_loaders_decide_closure_flags_on_merged_values(tmp_path):
+    first = write_csv(tmp_path / "first.csv", FIRST)
+    second = write_csv(tmp_path / "second.csv", SECOND)
+    closed_dates = write_csv(
+        tmp_path / "closed.csv", CLOSED_DATES, columns=CLOSED_DATE_COLUMNS
+    )
+
+    orm_state, orm_runs = import_and_forget("orm", first, second, closed_dates)
+    postgres_state, postgres_runs = import_and_forget(
+        "postgres", first, second, closed_dates
+    )
+
+    assert postgres_state == orm_state
+    assert postgres_runs == orm_runs
+    assert orm_runs[2]["counts"] == (4, 1, 3, 0, 0, 0)
+    requests = orm_state["requests"]
+    assert requests[4]["closed_at"] is None
+    assert requests[4]["quality_flags"] == (
+        Flag.CLOSED_BEFORE_CREATED | Flag.CLOSED_WITHOUT_DATE
+    )
+    assert requests[4]["raw_values"] == {"closed_at": "01/01/2023 01:00:00 AM"}
+    assert requests[2]["quality_flags"] == Flag.CLOSED_WITHOUT_DATE
+    assert requests[16]["quality_flags"] == Flag.DATE_WITHOUT_CLOSED_STATUS
+    assert requests[32]["quality_flags"] == 0
 
 
 def table_definitions() -> list[str]:

@@ -254,6 +254,270 @@ def test_a_json_record_without_a_field_still_empties_it(tmp_path, method):
     assert (request.status, request.closed_at, request.borough) == ("Open", None, "")
 
 
+HEAT_HEADER = [
+    "Unique Key",
+    "Created Date",
+    "Closed Date",
+    "Agency",
+    "Agency Name",
+    "Complaint Type",
+    "Status",
+    "Resolution Description",
+]
+OPEN_HEAT = [
+    "900001",
+    "04/01/2024 10:00:00 AM",
+    "",
+    "HPD",
+    "Department of Housing Preservation and Development",
+    "HEAT/HOT WATER",
+    "Open",
+    "",
+]
+VIOLATIONS = (
+    "The Department of Housing Preservation and Development inspected the "
+    "following conditions. Violations were issued."
+)
+NO_AGENCY_HEADER = [
+    "Unique Key",
+    "Problem (formerly Complaint Type)",
+    "Status",
+    "Closed Date",
+    "Resolution Description",
+]
+CLOSED_HEAT_WITHOUT_AGENCY = [
+    "900001",
+    "HEAT/HOT WATER",
+    "Closed",
+    "04/03/2024 09:00:00 AM",
+    VIOLATIONS,
+]
+
+
+def test_a_closure_from_a_file_without_an_agency_column_records_the_notice_once(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "open.csv", HEAT_HEADER, OPEN_HEAT), method=method
+    )
+    closing = write_csv(
+        tmp_path / "closing.csv", NO_AGENCY_HEADER, CLOSED_HEAT_WITHOUT_AGENCY
+    )
+
+    run = import_service_requests(path=closing, method=method)
+    again = import_service_requests(path=closing, method=method)
+    full = [*OPEN_HEAT[:2], "04/03/2024 09:00:00 AM", *OPEN_HEAT[3:6], "Closed"]
+    full_run = import_service_requests(
+        path=write_csv(tmp_path / "full.csv", HEAT_HEADER, [*full, VIOLATIONS]),
+        method=method,
+    )
+
+    request = ServiceRequest.objects.get(pk=900001)
+    assert (run.updated, again.unchanged, full_run.unchanged) == (1, 1, 1)
+    assert request.status == "Closed"
+    assert request.agency_id == "HPD"
+    assert request.resolution_description.agency_id == "HPD"
+    notice = ResolutionNotice.objects.get(service_request_id=900001)
+    assert notice.version.text == VIOLATIONS
+    assert notice.closed_at == datetime(2024, 4, 3, 13, 0, tzinfo=UTC)
+
+
+def test_a_file_without_an_agency_column_maps_the_complaint_type_under_the_stored_agency(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "open.csv", HEAT_HEADER, OPEN_HEAT), method=method
+    )
+    heat = ServiceRequest.objects.get(pk=900001).complaint_type_id
+    plumbing = write_csv(
+        tmp_path / "plumbing.csv",
+        ["Unique Key", "Complaint Type"],
+        ["900001", "PLUMBING"],
+    )
+
+    run = import_service_requests(path=plumbing, method=method)
+
+    request = ServiceRequest.objects.get(pk=900001)
+    assert run.updated == 1
+    assert (request.complaint_type.agency_id, request.complaint_type.name) == (
+        "HPD",
+        "PLUMBING",
+    )
+    assert ServiceRequestChange.objects.get().changes == {
+        "complaint_type_id": [heat, request.complaint_type_id]
+    }
+
+
+@pytest.mark.parametrize("with_agency", [True, False], ids=["agency", "no-agency"])
+def test_a_changed_resolution_text_moves_the_request_to_its_description(
+    tmp_path, method, with_agency
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    before = ServiceRequest.objects.get(pk=8001).resolution_description_id
+    header, row = ["Unique Key", "Resolution Description"], ["8001", "Not found."]
+    if with_agency:
+        header, row = [*header, "Agency"], [*row, "DOT"]
+
+    import_service_requests(
+        path=write_csv(tmp_path / "text.csv", header, row), method=method
+    )
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert request.resolution_text == "Not found."
+    assert request.resolution_description_id != before
+    assert request.resolution_description.agency_id == "DOT"
+    assert request.resolution_description.versions.get().text == "Not found."
+
+
+def test_a_new_request_from_a_file_without_an_agency_column_has_no_type_or_description(
+    tmp_path, method
+):
+    path = write_csv(
+        tmp_path / "no-agency.csv", NO_AGENCY_HEADER, CLOSED_HEAT_WITHOUT_AGENCY
+    )
+
+    run = import_service_requests(path=path, method=method)
+
+    request = ServiceRequest.objects.get(pk=900001)
+    assert run.inserted == 1
+    assert request.agency_id is None
+    assert (request.complaint_type_id, request.resolution_description_id) == (
+        None,
+        None,
+    )
+    assert request.resolution_text == VIOLATIONS
+    assert not ResolutionNotice.objects.exists()
+
+
+NOISE = [
+    "03/05/2024 10:00:00 AM",
+    "03/06/2024 09:00:00 AM",
+    "NYPD",
+    "New York City Police Department",
+    "Noise - Residential",
+    "Closed",
+    "",
+]
+
+
+def test_a_closed_date_before_the_stored_created_date_is_dropped_as_in_a_full_row(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "noise.csv", HEAT_HEADER, ["900004", *NOISE]),
+        method=method,
+    )
+    early = "03/01/2024 09:00:00 AM"
+    full_row = ["900005", NOISE[0], early, *NOISE[2:]]
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", HEAT_HEADER, full_row), method=method
+    )
+
+    run = import_service_requests(
+        path=write_csv(
+            tmp_path / "early.csv",
+            ["Unique Key", "Agency", "Closed Date"],
+            ["900004", "NYPD", early],
+        ),
+        method=method,
+    )
+
+    request, from_full_row = ServiceRequest.objects.in_bulk([900004, 900005]).values()
+    assert run.updated == 1
+    assert request.closed_at is None
+    assert request.flags == [Flag.CLOSED_BEFORE_CREATED, Flag.CLOSED_WITHOUT_DATE]
+    assert request.raw_values == {"closed_at": early}
+    assert (from_full_row.closed_at, from_full_row.flags) == (None, request.flags)
+    assert from_full_row.raw_values == request.raw_values
+
+
+def test_a_created_date_after_the_stored_closed_date_drops_it_until_a_closed_date_comes(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    later_created = write_csv(
+        tmp_path / "created.csv",
+        ["Unique Key", "Created Date"],
+        ["8001", "01/07/2024 10:00:00 AM"],
+    )
+    closed_later = write_csv(
+        tmp_path / "closed.csv",
+        ["Unique Key", "Closed Date"],
+        ["8001", "01/08/2024 09:00:00 AM"],
+    )
+
+    import_service_requests(path=later_created, method=method)
+    dropped = ServiceRequest.objects.get(pk=8001)
+    again = import_service_requests(path=later_created, method=method)
+    import_service_requests(path=closed_later, method=method)
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert dropped.closed_at is None
+    assert dropped.flags == [Flag.CLOSED_BEFORE_CREATED, Flag.CLOSED_WITHOUT_DATE]
+    assert dropped.raw_values == {"closed_at": "01/06/2024 09:00:00 AM"}
+    assert again.unchanged == 1
+    assert request.closed_at == datetime(2024, 1, 8, 14, 0, tzinfo=UTC)
+    assert (request.flags, request.raw_values) == ([], {})
+
+
+def test_emptying_the_closed_date_of_a_closed_request_flags_it_closed_without_a_date(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    header = ["Unique Key", "Closed Date"]
+
+    import_service_requests(
+        path=write_csv(tmp_path / "empty.csv", header, ["8001", ""]), method=method
+    )
+    emptied = ServiceRequest.objects.get(pk=8001)
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "date.csv", header, ["8001", "01/06/2024 09:00:00 AM"]
+        ),
+        method=method,
+    )
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert (emptied.status, emptied.closed_at) == ("Closed", None)
+    assert emptied.flags == [Flag.CLOSED_WITHOUT_DATE]
+    assert request.closed_at == datetime(2024, 1, 6, 14, 0, tzinfo=UTC)
+    assert request.flags == []
+
+
+@pytest.mark.parametrize(
+    ("stored_row", "status", "flag"),
+    [
+        (OPEN_POTHOLE, "Closed", Flag.CLOSED_WITHOUT_DATE),
+        (CLOSED_POTHOLE, "Open", Flag.DATE_WITHOUT_CLOSED_STATUS),
+    ],
+    ids=["closed-without-date", "date-without-closed-status"],
+)
+def test_a_status_is_checked_against_the_stored_closed_date(
+    tmp_path, method, stored_row, status, flag
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, stored_row), method=method
+    )
+
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "status.csv", ["Unique Key", "Status"], ["8001", status]
+        ),
+        method=method,
+    )
+
+    assert ServiceRequest.objects.get(pk=8001).flags == [flag]
+
+
 def test_every_flag_names_the_fields_it_is_read_from():
     assert set(FLAG_FIELDS) == set(Flag)
 
