@@ -77,6 +77,7 @@ RAW_VALUE_FIELDS = {
     "bbl": "bbl",
     "latitude": "latitude",
     "longitude": "longitude",
+    "location": "latitude",
     "channel": "channel",
 }
 # Published text longer than the column it fills would fail the whole import. A
@@ -297,8 +298,13 @@ class RowParser:
             )
         if coordinate_flags:
             flags |= coordinate_flags
-            raw["latitude"] = get("latitude", "").strip()
-            raw["longitude"] = get("longitude", "").strip()
+            latitude_text = get("latitude", "").strip()
+            longitude_text = get("longitude", "").strip()
+            if latitude_text or longitude_text:
+                raw["latitude"] = latitude_text
+                raw["longitude"] = longitude_text
+            else:
+                raw["location"] = get("location", "").strip()
 
         channel_text = get("channel", "").strip()
         channel = channel_text.upper()
@@ -442,7 +448,8 @@ def parse_coordinates(
         latitude = next((n for n in numbers if _within(n, _LATITUDE_RANGE)), None)
         longitude = next((n for n in numbers if _within(n, _LONGITUDE_RANGE)), None)
         if latitude is None or longitude is None:
-            return None, None, _NO_FLAGS
+            # A point given, but not in the city, is as bad as such a latitude.
+            return None, None, Flag.INVALID_COORDINATES if numbers else _NO_FLAGS
         return latitude, longitude, _NO_FLAGS
     try:
         latitude, longitude = float(latitude_text), float(longitude_text)
