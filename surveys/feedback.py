@@ -36,7 +36,13 @@ from surveys.models import (
     Question,
     Response,
 )
-from surveys.optouts import is_opted_out, opt_back_in, opt_out, opt_out_digest
+from surveys.optouts import (
+    invited_digest,
+    is_opted_out,
+    opt_back_in,
+    opt_out,
+    opt_out_digest,
+)
 from surveys.responses import Outcome, record_response
 from surveys.scales import SMS_REPLY_DIGITS
 
@@ -199,13 +205,9 @@ def _opt_out_recipient(message: Message, source: str) -> None:
     invitation = Invitation.objects.select_related("contact").get(
         pk=message.invitation_id
     )
-    channel = invitation.channel
-    address = invitation.contact.address(channel) if invitation.contact else ""
-    if address:
-        opt_out(channel=channel, address=address, source=source)
-    elif invitation.address_digest:
-        # The contact details were purged; the digest is all an opt-out needs.
-        opt_out_digest(channel=channel, digest=invitation.address_digest, source=source)
+    digest = invited_digest(invitation)
+    if digest:
+        opt_out_digest(channel=invitation.channel, digest=digest, source=source)
     else:
         logger.warning(
             "Could not opt out the recipient of message %s: no address or digest",

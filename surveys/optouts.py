@@ -21,6 +21,17 @@ def is_digest_opted_out(*, channel: str, digest: str) -> bool:
     ).exists()
 
 
+def invited_digest(invitation: Invitation) -> str:
+    """The keyed digest of the address an invitation was for: the one it recorded
+    when it was scheduled, which outlives a purge of the contact, else its
+    contact's address. Empty when neither is left."""
+    if invitation.address_digest:
+        return invitation.address_digest
+    channel = invitation.channel
+    address = invitation.contact.address(channel) if invitation.contact else ""
+    return address_digest(channel, address) if address else ""
+
+
 def opt_out(*, channel: str, address: str, source: str) -> OptOut:
     """Stop every survey message to this address, now and later."""
     return opt_out_digest(

@@ -33,7 +33,6 @@ from django.views.decorators.http import require_http_methods
 from config.languages import activate_supported
 from config.languages import remember_language as remember_language_cookie
 from resolutions.rendering import ResidentText, resident_text
-from surveys.addresses import address_digest
 from surveys.composing import told_version
 from surveys.forms import (
     CACHE_SECONDS,
@@ -46,7 +45,7 @@ from surveys.forms import (
 from surveys.linkquery import find_invitation_row
 from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
-from surveys.optouts import is_digest_opted_out, opt_out_digest
+from surveys.optouts import invited_digest, is_digest_opted_out, opt_out_digest
 from surveys.ratelimits import is_over_limit
 from surveys.responses import Outcome, record_response
 from surveys.scales import DISSATISFIED, score_of
@@ -370,17 +369,8 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 # Unsubscribing
 
 
-def _invited_digest(invitation: Invitation) -> str:
-    """The keyed digest of the address the link was sent to: from the contact
-    while its details are kept, else the invitation's copy, which outlives a
-    purge. Empty when neither is left."""
-    channel = invitation.channel
-    address = invitation.contact.address(channel) if invitation.contact else ""
-    return address_digest(channel, address) if address else invitation.address_digest
-
-
 def _opt_out(invitation: Invitation, *, source: str) -> None:
-    digest = _invited_digest(invitation)
+    digest = invited_digest(invitation)
     if digest:
         opt_out_digest(channel=invitation.channel, digest=digest, source=source)
     else:
@@ -390,7 +380,7 @@ def _opt_out(invitation: Invitation, *, source: str) -> None:
 
 
 def _is_unsubscribed(invitation: Invitation) -> bool:
-    digest = _invited_digest(invitation)
+    digest = invited_digest(invitation)
     return bool(digest) and is_digest_opted_out(
         channel=invitation.channel, digest=digest
     )
