@@ -48,7 +48,7 @@ _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
 _NUMBER_AFTER_WORD = re.compile(
     r"(\b(?:accounts?|acct|ssn|social\s+security)\b\.?"
     r"(?:\s*(?:number|num|nbr|no)\b\.?)?"
-    r"(?:\s*(?:is|was|:))?\s*)"
+    r"(?:\s*(?:is|was|:|：))?\s*)"
     r"#?\s*(?:\d{3}[ -]\d{2}[ -]\d{4}|\d(?:[ -]?\d){5,})(?![\w-])",
     re.IGNORECASE,
 )
@@ -102,8 +102,8 @@ _PO_BOX = re.compile(r"(?<!\w)p\.?\s*o\.?\s*box\s*#?\s*\d+", re.IGNORECASE)
 # The word must stand alone or run straight into digits ("PH2"), so that "rooms",
 # "floors", "units", "flu" and "step" are words, not apartments. A designator is
 # digits first ("4B", "12-C") or a letter, with digits or not ("Apt B", "unit c2"),
-# except a lower-case "a" or "i" on its own, the article and the pronoun ("the
-# unit a neighbour rents"). After "is" or "was" only a designator with a letter
+# except a lower-case "a" or "i" on its own after words that are also ordinary
+# ("the unit a neighbour rents"); after "apartment", "apt" and "bldg" it counts. After "is" or "was" only a designator with a letter
 # counts ("my apartment is 4B", not "the room is 5 degrees").
 _APARTMENT_WORD = (
     r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl|flat|building|bldg|"
@@ -113,6 +113,8 @@ _APARTMENT = re.compile(
     rf"{_APARTMENT_WORD}\s*(?:no\.?\s*|number\s*)?"
     r"#?\s*(?:\d[\w-]{0,5}|(?!(?-i:[ai])(?!\d))[a-z]\d{0,3})(?!\w)"
     rf"|{_APARTMENT_WORD}\s*#?\s*(?:is|was)\s+\d{{1,4}}[a-z](?!\w)"
+    # "apt a": after these words even a lone "a" or "i" is a designator.
+    r"|(?<!\w)(?:apartment|apt|bldg)\b\.?\s*#?\s*[a-z]\d{0,3}(?!\w)"
     r"|(?<!\w)#\s?\d{1,4}[a-z]?(?!\w)"
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
     re.IGNORECASE,
@@ -120,12 +122,14 @@ _APARTMENT = re.compile(
 # "I'm in 4B": digits and one capital letter after "in", a token ordinary text
 # does not write that way ("in 2 days", "in 5th", "in 2024" keep their words),
 # except times ("in 2A.M.") and "in 3D".
-# The forms a phone keyboard or CJK input may give: full-width digits, "@", ".",
-# "-" and "#", and the small "@" and "." (U+FE6B, U+FE52). One character each, so
-# nothing else moves.
+# The forms a phone keyboard or CJK input may give: full-width digits, Latin
+# letters, "@", ".", "-" and "#", and the small "@" and "." (U+FE6B, U+FE52). One
+# character each, so nothing else moves; CJK punctuation is left as written.
 _PLAIN_FORMS = str.maketrans(
     {
         **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
+        **{chr(0xFF21 + n): chr(ord("A") + n) for n in range(26)},
+        **{chr(0xFF41 + n): chr(ord("a") + n) for n in range(26)},
         "\uff20": "@",
         "\ufe6b": "@",
         "\uff0e": ".",

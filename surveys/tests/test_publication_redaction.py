@@ -66,6 +66,10 @@ APARTMENTS = [
     "flat c",
     "room b",
     "my apt is 4b",
+    "apt a",
+    "Apt. a",
+    "ＡＰＴ ４Ｂ",
+    "Ｐ．Ｏ． Ｂｏｘ １２３",
     "apartment is 4B",
     "apartment # is 4B",
 ]
@@ -81,6 +85,7 @@ NUMBERS = [
     "account number: 1234-5678",
     "account number 1234 5678",
     "acct １２３４５６７８",
+    "acct：１２３４５６７８",
 ]
 
 
