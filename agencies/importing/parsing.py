@@ -448,8 +448,11 @@ def parse_coordinates(
         latitude = next((n for n in numbers if _within(n, _LATITUDE_RANGE)), None)
         longitude = next((n for n in numbers if _within(n, _LONGITUDE_RANGE)), None)
         if latitude is None or longitude is None:
-            # A point given, but not in the city, is as bad as such a latitude.
-            return None, None, Flag.INVALID_COORDINATES if numbers else _NO_FLAGS
+            # Anything written there but a point in the city ("N/A", "(41, -74)",
+            # a point elsewhere) is as bad as such a latitude; the stray commas
+            # and line breaks some exports leave in an empty Location are nothing.
+            given = any(character.isalnum() for character in location_text)
+            return None, None, Flag.INVALID_COORDINATES if given else _NO_FLAGS
         return latitude, longitude, _NO_FLAGS
     try:
         latitude, longitude = float(latitude_text), float(longitude_text)

@@ -249,7 +249,9 @@ def test_coordinates_are_read_from_the_location_column_alone(tmp_path, location)
     assert request.flags == []
 
 
-@pytest.mark.parametrize("location", ["(41.5000, -73.9800)", "POINT (0.0 0.0)"])
+@pytest.mark.parametrize(
+    "location", ["(41.5000, -73.9800)", "POINT (0.0 0.0)", "N/A", "(41, -74)"]
+)
 def test_a_location_outside_the_city_is_dropped_and_kept_raw(tmp_path, location):
     request = import_row(tmp_path, Latitude="", Longitude="", Location=location)
 
@@ -258,8 +260,9 @@ def test_a_location_outside_the_city_is_dropped_and_kept_raw(tmp_path, location)
     assert request.flags == [Flag.INVALID_COORDINATES]
 
 
-def test_an_empty_location_is_no_point_and_no_flag(tmp_path):
-    request = import_row(tmp_path, Latitude="", Longitude="", Location="")
+@pytest.mark.parametrize("location", ["", "\n,  \n"])
+def test_an_empty_location_is_no_point_and_no_flag(tmp_path, location):
+    request = import_row(tmp_path, Latitude="", Longitude="", Location=location)
 
     assert (request.latitude, request.longitude) == (None, None)
     assert request.flags == []
