@@ -293,9 +293,24 @@ def test_the_postgres_method_on_another_database_is_refused_before_any_import(
 ):
     if connection.vendor == "postgresql":
         pytest.skip("checks the refusal on other databases")
-    path = export_with_flags(tmp_path / "export.csv")
+    first = export_with_flags(tmp_path / "first.csv")
+    second = export_with_flags(tmp_path / "second.csv")
+    report_path = tmp_path / "report.json"
+    out = io.StringIO()
 
     with pytest.raises(CommandError, match="needs a PostgreSQL database"):
-        run_command(str(path), "--method", "postgres")
+        call_command(
+            "import_311",
+            str(first),
+            str(second),
+            "--method",
+            "postgres",
+            "--report",
+            str(report_path),
+            "--no-progress",
+            stdout=out,
+        )
 
+    assert "failed:" not in out.getvalue()
+    assert not report_path.exists()
     assert not ImportRun.objects.exists()
