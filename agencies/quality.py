@@ -66,7 +66,8 @@ _DATE_ORDER = ("created_at", "closed_at")
 _CLOSURE = ("status", "closed_at")
 
 # The stored fields each flag is read from. An import whose file lacks one of them
-# cannot tell whether the flag still holds, so it keeps a stored request's bit.
+# cannot tell whether the flag still holds, so it keeps a stored request's bit;
+# but a dropped date's flags stay only while its raw text does (loading.Update).
 FLAG_FIELDS = {
     Flag.CLOSED_BEFORE_CREATED: _DATE_ORDER,
     Flag.PLACEHOLDER_DATE: _DATES,

@@ -24,6 +24,7 @@ from django.utils import timezone
 from agencies.closures import handle_closures
 from agencies.importing.parsing import (
     COLUMNS,
+    DATE_FIELDS,
     FILE_FIELDS,
     NEW_YORK,
     RAW_VALUE_FIELDS,
@@ -84,13 +85,22 @@ _MAPPED_FROM = {
 # time, not the file's text) and flagged; then Closed without a closed date, or a
 # closed date under another status, is flagged. A closed date dropped before stays
 # dropped and flagged while the file lacks Closed Date, since only its text is
-# stored. A new request keeps the parser's flags: an absent column says nothing.
+# stored. A new request has no stored values, so the same decision is made for it
+# with the absent fields empty (a Closed status without a Closed Date column is
+# closed without a date): the parser sets no flag from an absent column, and
+# deciding here rather than there keeps one rule for new and stored requests, so
+# importing the same file twice gives the same flags.
 _CLOSURE_FIELDS = ("created_at", "closed_at", "status")
 _STATUS_FLAGS = Flag.CLOSED_WITHOUT_DATE | Flag.DATE_WITHOUT_CLOSED_STATUS
 _CLOSURE_FLAGS = Flag.CLOSED_BEFORE_CREATED | _STATUS_FLAGS
+# A dropped date's flags: their evidence is the date's text in raw_values (see
+# Update).
+_RAW_DATE_FLAGS = Flag.PLACEHOLDER_DATE | Flag.IMPLAUSIBLE_DATE | Flag.UNPARSEABLE_DATE
 # NYC's published date format, for a dropped closed date's raw value; the SQL
 # merge writes the same with to_char.
 _NYC_TIME_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+# A new request's stored values, for the closure decision above: all empty.
+_NOTHING_STORED = ServiceRequest()
 _NYC_TIME_SQL = (
     "to_char({} AT TIME ZONE 'America/New_York', 'MM/DD/YYYY HH12:MI:SS AM')"
 )
@@ -105,12 +115,21 @@ class Update:
     raw values under `kept_raw_keys` stay as stored, since the file lacks a field
     they are read from. `closure_from_file` names the closure fields the file
     fills when it fills some but not all, and the closure flags are merged then.
+
+    A placeholder, implausible or unparseable date is dropped and its text kept
+    raw under its field, so a file lacking some date columns keeps those three
+    flags only with their evidence: a stored bit stays if the request keeps a raw
+    value of a date column the file lacks (`date_evidence_keys`), and otherwise
+    only the file's row sets them; a date the file corrects takes its flag away.
+    The repeated and skipped hours leave no raw value: their stored bits stay
+    whenever the file lacks a date column, as `kept_flags` has it.
     """
 
     fields: tuple[str, ...]
     kept_flags: int
     kept_raw_keys: tuple[str, ...]
     closure_from_file: tuple[str, ...] = ()
+    date_evidence_keys: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, filled: frozenset[str]) -> "Update":
@@ -120,6 +139,12 @@ class Update:
         kept_flags = ~flags_decided_by(filled)
         if from_file:
             kept_flags &= ~_CLOSURE_FLAGS
+        date_evidence_keys = ()
+        if kept_flags & _RAW_DATE_FLAGS:
+            kept_flags &= ~_RAW_DATE_FLAGS
+            date_evidence_keys = tuple(
+                name for name in DATE_FIELDS if name not in filled
+            )
         return cls(
             fields=tuple(
                 name
@@ -134,6 +159,7 @@ class Update:
                 key for key, name in RAW_VALUE_FIELDS.items() if name not in filled
             ),
             closure_from_file=from_file,
+            date_evidence_keys=date_evidence_keys,
         )
 
     def merge(self, values: dict, current: ServiceRequest) -> dict:
@@ -141,6 +167,8 @@ class Update:
         merged = {name: values[name] for name in self.fields}
         if self.kept_flags:
             merged["quality_flags"] |= current.quality_flags & self.kept_flags
+        if any(key in current.raw_values for key in self.date_evidence_keys):
+            merged["quality_flags"] |= current.quality_flags & _RAW_DATE_FLAGS
         if self.kept_raw_keys:
             kept = {
                 key: value
@@ -151,6 +179,13 @@ class Update:
         if self.closure_from_file:
             self._merge_closure(merged, values, current)
         return merged
+
+    def new(self, values: dict) -> dict:
+        """The values to store for a request that is not stored yet."""
+        if self.closure_from_file:
+            values = dict(values)
+            self._merge_closure(values, values, _NOTHING_STORED)
+        return values
 
     def _merge_closure(
         self, merged: dict, values: dict, current: ServiceRequest
@@ -295,6 +330,7 @@ class OrmLoader:
             ):
                 closed.append(row[0])
             if current is None:
+                values = self.update.new(values)
                 new.append(ServiceRequest(unique_key=row[0], **values))
                 continue
             values = self.update.merge(values, current)
@@ -799,12 +835,18 @@ class PostgresLoader:
         )
         inserted, updated = self._cursor.fetchone()
         if bulk:
+            appended, no_stored = new, ""
+            if selected != "s.*":
+                # A partial file: the new requests take the merged values over no
+                # stored request, as in the merge above.
+                appended = ", ".join(merged[name] for name in STORED_FIELDS)
+                no_stored = "LEFT JOIN agencies_servicerequest t ON false"
             self._cursor.execute(
                 f"""
                 INSERT INTO agencies_servicerequest
                        (unique_key, {columns}, imported_at, updated_at)
-                SELECT s.unique_key, {new}, %(now)s, %(now)s
-                FROM ({source} WHERE NOT {stored}) s
+                SELECT s.unique_key, {appended}, %(now)s, %(now)s
+                FROM ({source} WHERE NOT {stored}) s {no_stored}
                 """,
                 parameters,
             )
@@ -820,6 +862,12 @@ class PostgresLoader:
             merged["quality_flags"] = (
                 f"(s.quality_flags | coalesce(t.quality_flags & {update.kept_flags}, 0))"
             )
+        if update.date_evidence_keys:
+            keys = ", ".join(f"'{key}'" for key in update.date_evidence_keys)
+            merged["quality_flags"] = (
+                f"({merged['quality_flags']} | CASE WHEN t.raw_values ?| array[{keys}]"
+                f" THEN t.quality_flags & {int(_RAW_DATE_FLAGS)} ELSE 0 END)"
+            )
         if update.kept_raw_keys:
             kept = ", ".join(
                 f"'{key}', t.raw_values -> '{key}'" for key in update.kept_raw_keys
@@ -832,7 +880,8 @@ class PostgresLoader:
         return merged
 
     def _merge_closure(self, merged: dict[str, str]) -> None:
-        """Update.merge's closure flags as SQL; a new request keeps the file's."""
+        """Update.merge's closure flags as SQL. For a new request the stored
+        values `t` are NULL, which decides as empty ones do (Update.new)."""
         from_file = self.update.closure_from_file
         created, closed, status = (
             f"{'s' if name in from_file else 't'}.{name}" for name in _CLOSURE_FIELDS
@@ -855,9 +904,6 @@ class PostgresLoader:
             f"CASE WHEN {before} THEN jsonb_build_object('closed_at', "
             f"{_NYC_TIME_SQL.format(closed)}) ELSE '{{}}'::jsonb END"
         )
-        new = "t.unique_key IS NULL"
-        merged["quality_flags"] = (
-            f"CASE WHEN {new} THEN {merged['quality_flags']} ELSE {flags} END"
-        )
-        merged["closed_at"] = f"CASE WHEN {new} THEN s.closed_at ELSE {kept_closed} END"
+        merged["quality_flags"] = flags
+        merged["closed_at"] = kept_closed
         merged["raw_values"] = f"({merged['raw_values']} || {dropped_raw})"

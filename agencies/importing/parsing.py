@@ -168,8 +168,8 @@ class RowParser:
     `filled` names the row fields the file has columns for (see filled_fields).
     An absent column reads as empty, but sets no flag: a file without a Closed
     Date column says nothing about whether a Closed request has a closed date.
-    For a stored request the loader checks the closure fields against the stored
-    ones (loading.Update).
+    The loader decides that, against a stored request's closure fields or a new
+    one's empty ones (loading.Update).
     """
 
     def __init__(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from agencies.importing.loading import PostgresLoader
 from agencies.importing.parsing import RowParser
 from agencies.importing.sources import Record
 from agencies.models import ServiceRequest, ServiceRequestChange
@@ -565,3 +566,108 @@ def test_a_ten_column_shared_export_keeps_what_it_lacks_of_the_combined_one(
     assert after == before
     assert ResolutionNotice.objects.count() == notices
     assert "resolution_description" in narrow_run.missing_columns
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["merge", "bulk-load"])
+def test_a_partial_file_imported_twice_flags_a_new_request_alike_and_changes_nothing(
+    tmp_path, method, bulk, monkeypatch
+):
+    if bulk:
+        if method != "postgres":
+            pytest.skip("only PostgresLoader appends new requests in a bulk load")
+        monkeypatch.setattr(PostgresLoader, "bulk_load_min_rows", 1)
+    path = write_csv(
+        tmp_path / "noise.csv",
+        ["Unique Key", "Status", "Problem (formerly Complaint Type)"],
+        ["8001", "Closed", "Noise"],
+    )
+
+    first = import_service_requests(path=path, method=method)
+    inserted = stored()
+    second = import_service_requests(path=path, method=method)
+
+    assert (first.inserted, second.unchanged, second.updated) == (1, 1, 0)
+    assert (inserted["status"], inserted["closed_at"]) == ("Closed", None)
+    assert inserted["quality_flags"] == Flag.CLOSED_WITHOUT_DATE
+    assert stored() == inserted
+    assert not ServiceRequestChange.objects.exists()
+
+
+def test_a_partial_file_correcting_an_unparseable_closed_date_clears_its_flag(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "full.csv",
+            ["unique_key", "created_date", "closed_date", "agency", "status"],
+            ["9102", "11/01/2026 10:00:00 AM", "11/31/2026", "DOT", "Closed"],
+        ),
+        method=method,
+    )
+    unreadable = ServiceRequest.objects.get(pk=9102)
+
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "fixed.csv",
+            ["unique_key", "status", "closed_date"],
+            ["9102", "Closed", "11/30/2026 10:00:00 AM"],
+        ),
+        method=method,
+    )
+
+    request = ServiceRequest.objects.get(pk=9102)
+    assert unreadable.flags == [Flag.UNPARSEABLE_DATE, Flag.CLOSED_WITHOUT_DATE]
+    assert unreadable.raw_values == {"closed_at": "11/31/2026"}
+    assert request.closed_at == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert (request.flags, request.raw_values) == ([], {})
+
+
+def test_a_file_with_only_a_created_date_clears_the_placeholder_flag_it_corrects(
+    tmp_path, method
+):
+    placeholder = [CLOSED_POTHOLE[0], "01/01/1900 12:00:00 AM", *CLOSED_POTHOLE[2:]]
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, placeholder), method=method
+    )
+    before = ServiceRequest.objects.get(pk=8001)
+
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "created.csv",
+            ["Unique Key", "Created Date"],
+            ["8001", "01/05/2024 10:00:00 AM"],
+        ),
+        method=method,
+    )
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert (before.created_at, before.flags) == (None, [Flag.PLACEHOLDER_DATE])
+    assert request.created_at == datetime(2024, 1, 5, 15, 0, tzinfo=UTC)
+    assert (request.flags, request.raw_values) == ([], {})
+
+
+def test_a_stored_unparseable_due_date_stays_flagged_when_a_file_fixes_the_closed_date(
+    tmp_path, method
+):
+    unreadable = [*CLOSED_POTHOLE[:2], "01/32/2024", *CLOSED_POTHOLE[3:], "02/30/2024"]
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", [*FULL_HEADER, "Due Date"], unreadable),
+        method=method,
+    )
+    before = ServiceRequest.objects.get(pk=8001)
+
+    import_service_requests(
+        path=write_csv(
+            tmp_path / "closed.csv",
+            ["Unique Key", "Closed Date"],
+            ["8001", "01/06/2024 09:00:00 AM"],
+        ),
+        method=method,
+    )
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert before.flags == [Flag.UNPARSEABLE_DATE, Flag.CLOSED_WITHOUT_DATE]
+    assert before.raw_values == {"closed_at": "01/32/2024", "due_at": "02/30/2024"}
+    assert request.closed_at == datetime(2024, 1, 6, 14, 0, tzinfo=UTC)
+    assert request.flags == [Flag.UNPARSEABLE_DATE]
+    assert request.raw_values == {"due_at": "02/30/2024"}
