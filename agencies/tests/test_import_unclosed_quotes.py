@@ -4,16 +4,15 @@ Every physical line of a file ends up either stored or inside the line range of 
 reject; none goes missing between them.
 """
 
-import csv
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from agencies.importing.sources import Record, Source
-from agencies.models import ImportRun, ServiceRequest
+from agencies.models import ServiceRequest
 from agencies.services import import_service_requests
+from agencies.tests.test_import_rejects import rejects_of, write_text
 from resolutions.models import LegacyText, ResolutionDescription
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +23,6 @@ HEADER = (
 )
 TEXT = "01/05/2024 10:00:00 AM,,DOT,Department of Transportation,Pothole,Open"
 SAMPLE = settings.BASE_DIR / "data" / "nyc311_sample.csv.gz"
-
-
-def write_text(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def rejects_of(run: ImportRun) -> list[dict[str, str]]:
-    with open(run.rejects_file, newline="", encoding="utf-8") as file:
-        return list(csv.DictReader(file))
 
 
 def stored_keys() -> list[int]:

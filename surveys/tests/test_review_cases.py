@@ -31,6 +31,17 @@ def answer(invitation, **answers):
     return response
 
 
+def text_reply(invitation, satisfaction: str) -> None:
+    """The first answer of a survey begun by a text message reply."""
+    record_response(
+        invitation=invitation,
+        answers={"satisfaction": satisfaction},
+        language="en",
+        channel="sms",
+        is_complete=False,
+    )
+
+
 def told(invitation, outcome: str, *, open_hours: float = 72) -> None:
     """Make the request's told description say `outcome`, closed after open_hours."""
     service_request = invitation.service_request
@@ -108,13 +119,7 @@ def test_sms_start_then_web_completion_opens_one_case_when_it_qualifies(
     make_invitation,
 ):
     invitation = make_invitation(channel="sms")
-    record_response(
-        invitation=invitation,
-        answers={"satisfaction": "agree"},
-        language="en",
-        channel="sms",
-        is_complete=False,
-    )
+    text_reply(invitation, "agree")
     assert not ReviewCase.objects.exists()
 
     _, outcome = record_response(
@@ -131,13 +136,7 @@ def test_sms_start_then_web_completion_opens_one_case_when_it_qualifies(
 
 def test_web_completion_raises_the_case_an_sms_reply_opened(make_invitation):
     invitation = make_invitation(channel="sms")
-    record_response(
-        invitation=invitation,
-        answers={"satisfaction": "strongly_disagree"},
-        language="en",
-        channel="sms",
-        is_complete=False,
-    )
+    text_reply(invitation, "strongly_disagree")
     assert ReviewCase.objects.get().priority == Priority.OTHER
 
     record_response(
@@ -159,13 +158,7 @@ def test_web_answers_that_need_no_review_close_the_case_an_sms_reply_opened(
     make_invitation,
 ):
     invitation = make_invitation(channel="sms")
-    record_response(
-        invitation=invitation,
-        answers={"satisfaction": "disagree"},
-        language="en",
-        channel="sms",
-        is_complete=False,
-    )
+    text_reply(invitation, "disagree")
     assert ReviewCase.objects.get().status == ReviewCase.Status.OPEN
 
     record_response(
@@ -189,13 +182,7 @@ def test_web_answers_that_need_no_review_leave_an_assigned_case_with_a_note(
     make_invitation, django_user_model
 ):
     invitation = make_invitation(channel="sms")
-    record_response(
-        invitation=invitation,
-        answers={"satisfaction": "disagree"},
-        language="en",
-        channel="sms",
-        is_complete=False,
-    )
+    text_reply(invitation, "disagree")
     supervisor = staff(
         django_user_model,
         "sam",
