@@ -273,6 +273,16 @@ def import_and_forget(method: str, *paths: Path) -> tuple[dict, list[dict]]:
     return state
 
 
+def state_both_loaders_agree_on(*paths: Path) -> tuple[dict, list[dict]]:
+    """What the ORM loader stores from the files in turn, once the PostgreSQL
+    loader is shown to store and report exactly the same."""
+    orm_state, orm_runs = import_and_forget("orm", *paths)
+    postgres_state, postgres_runs = import_and_forget("postgres", *paths)
+    assert postgres_state == orm_state
+    assert postgres_runs == orm_runs
+    return orm_state, orm_runs
+
+
 def test_both_loaders_store_the_same_requests_changes_and_counts(tmp_path):
     first = write_csv(
         tmp_path / "first.csv",
@@ -303,13 +313,8 @@ def test_both_loaders_keep_the_fields_a_partial_export_lacks(tmp_path):
     second = write_csv(tmp_path / "second.csv", SECOND)
     partial = write_csv(tmp_path / "partial.csv", PARTIAL, columns=PARTIAL_COLUMNS)
 
-    orm_state, orm_runs = import_and_forget("orm", first, second, partial)
-    postgres_state, postgres_runs = import_and_forget(
-        "postgres", first, second, partial
-    )
+    orm_state, orm_runs = state_both_loaders_agree_on(first, second, partial)
 
-    assert postgres_state == orm_state
-    assert postgres_runs == orm_runs
     assert orm_runs[2]["counts"] == (8, 1, 5, 2, 0, 0)
     requests, changes = orm_state["requests"], orm_state["changes"]
     assert requests[1]["status"] == "Closed"
@@ -335,13 +340,8 @@ def test_both_loaders_map_a_file_without_an_agency_column_under_stored_agencies(
         tmp_path / "no-agency.csv", NO_AGENCY, columns=NO_AGENCY_COLUMNS
     )
 
-    orm_state, orm_runs = import_and_forget("orm", first, second, no_agency)
-    postgres_state, postgres_runs = import_and_forget(
-        "postgres", first, second, no_agency
-    )
+    orm_state, orm_runs = state_both_loaders_agree_on(first, second, no_agency)
 
-    assert postgres_state == orm_state
-    assert postgres_runs == orm_runs
     assert orm_runs[2]["counts"] == (4, 1, 2, 1, 0, 0)
     requests, notices = orm_state["requests"], orm_state["notices"]
     assert requests[1]["resolution_description_id"] == ("HPD", "Heat restored.")
@@ -360,13 +360,8 @@ def test_both_loaders_decide_closure_flags_on_merged_values(tmp_path):
         tmp_path / "closed.csv", CLOSED_DATES, columns=CLOSED_DATE_COLUMNS
     )
 
-    orm_state, orm_runs = import_and_forget("orm", first, second, closed_dates)
-    postgres_state, postgres_runs = import_and_forget(
-        "postgres", first, second, closed_dates
-    )
+    orm_state, orm_runs = state_both_loaders_agree_on(first, second, closed_dates)
 
-    assert postgres_state == orm_state
-    assert postgres_runs == orm_runs
     assert orm_runs[2]["counts"] == (4, 1, 3, 0, 0, 0)
     requests = orm_state["requests"]
     assert requests[4]["closed_at"] is None
