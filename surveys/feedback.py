@@ -36,13 +36,7 @@ from surveys.models import (
     Question,
     Response,
 )
-from surveys.optouts import (
-    invited_digest,
-    is_opted_out,
-    opt_back_in,
-    opt_out,
-    opt_out_digest,
-)
+from surveys.optouts import is_opted_out, opt_back_in, opt_out, opt_out_invited
 from surveys.responses import Outcome, record_response
 from surveys.scales import SMS_REPLY_DIGITS
 
@@ -205,10 +199,7 @@ def _opt_out_recipient(message: Message, source: str) -> None:
     invitation = Invitation.objects.select_related("contact").get(
         pk=message.invitation_id
     )
-    digest = invited_digest(invitation)
-    if digest:
-        opt_out_digest(channel=invitation.channel, digest=digest, source=source)
-    else:
+    if not opt_out_invited(invitation=invitation, source=source):
         logger.warning(
             "Could not opt out the recipient of message %s: no address or digest",
             message.pk,

@@ -32,6 +32,22 @@ def invited_digest(invitation: Invitation) -> str:
     return address_digest(channel, address) if address else ""
 
 
+def opt_out_invited(*, invitation: Invitation, source: str) -> bool:
+    """Opt out the address an invitation was for; False when none is left."""
+    digest = invited_digest(invitation)
+    if digest:
+        opt_out_digest(channel=invitation.channel, digest=digest, source=source)
+    return bool(digest)
+
+
+def is_invited_opted_out(invitation: Invitation) -> bool:
+    """Whether the address an invitation was for is opted out."""
+    digest = invited_digest(invitation)
+    return bool(digest) and is_digest_opted_out(
+        channel=invitation.channel, digest=digest
+    )
+
+
 def opt_out(*, channel: str, address: str, source: str) -> OptOut:
     """Stop every survey message to this address, now and later."""
     return opt_out_digest(

@@ -45,7 +45,7 @@ from surveys.forms import (
 from surveys.linkquery import find_invitation_row
 from surveys.memo import TimedMemo
 from surveys.models import Answer, Channel, Invitation, OptOut, Question, Response
-from surveys.optouts import invited_digest, is_digest_opted_out, opt_out_digest
+from surveys.optouts import is_invited_opted_out, opt_out_invited
 from surveys.ratelimits import is_over_limit
 from surveys.responses import Outcome, record_response
 from surveys.scales import DISSATISFIED, score_of
@@ -370,20 +370,10 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _opt_out(invitation: Invitation, *, source: str) -> None:
-    digest = invited_digest(invitation)
-    if digest:
-        opt_out_digest(channel=invitation.channel, digest=digest, source=source)
-    else:
+    if not opt_out_invited(invitation=invitation, source=source):
         logger.warning(
             "Unsubscribe for invitation %s: no address or digest left", invitation.pk
         )
-
-
-def _is_unsubscribed(invitation: Invitation) -> bool:
-    digest = invited_digest(invitation)
-    return bool(digest) and is_digest_opted_out(
-        channel=invitation.channel, digest=digest
-    )
 
 
 @csrf_exempt
@@ -425,7 +415,7 @@ def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         _opt_out(invitation, source=OptOut.Source.UNSUBSCRIBE_LINK)
         return _finish(render(request, "surveys/unsubscribed.html", context))
-    if _is_unsubscribed(invitation):
+    if is_invited_opted_out(invitation):
         # Opened again after unsubscribing: say so rather than ask again.
         return _finish(
             render(request, "surveys/unsubscribed.html", context),

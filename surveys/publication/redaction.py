@@ -103,8 +103,9 @@ _PO_BOX = re.compile(r"(?<!\w)p\.?\s*o\.?\s*box\s*#?\s*\d+", re.IGNORECASE)
 # "floors", "units", "flu" and "step" are words, not apartments. A designator is
 # digits first ("4B", "12-C") or a letter, with digits or not ("Apt B", "unit c2"),
 # except a lower-case "a" or "i" on its own after words that are also ordinary
-# ("the unit a neighbour rents"); after "apartment", "apt" and "bldg" it counts. After "is" or "was" only a designator with a letter
-# counts ("my apartment is 4B", not "the room is 5 degrees").
+# ("the unit a neighbour rents"); after "apartment", "apt" and "bldg" it counts.
+# After "is" or "was" only a designator with a letter counts ("my apartment is
+# 4B", not "the room is 5 degrees").
 _APARTMENT_WORD = (
     r"(?<!\w)(?:apartment|apt|unit|suite|ste|room|rm|floor|fl|flat|building|bldg|"
     r"penthouse|ph)(?:\b|(?=\d))\.?"
@@ -119,9 +120,6 @@ _APARTMENT = re.compile(
     r"|(?<!\w)\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?",
     re.IGNORECASE,
 )
-# "I'm in 4B": digits and one capital letter after "in", a token ordinary text
-# does not write that way ("in 2 days", "in 5th", "in 2024" keep their words),
-# except times ("in 2A.M.") and "in 3D".
 # The forms a phone keyboard or CJK input may give: full-width digits, Latin
 # letters, "@", ".", "-" and "#", and the small "@" and "." (U+FE6B, U+FE52). One
 # character each, so nothing else moves; CJK punctuation is left as written.
@@ -140,6 +138,9 @@ _PLAIN_FORMS = str.maketrans(
         "\ufe5f": "#",
     }
 )
+# "I'm in 4B": digits and one capital letter after "in", a token ordinary text
+# does not write that way ("in 2 days", "in 5th", "in 2024" keep their words),
+# except times ("in 2A.M.") and "in 3D".
 _APARTMENT_AFTER_IN = re.compile(
     r"(\b(?i:in)\s+)(?!\d[AP]\.?M\b|[23]D\b)\d{1,4}[A-Z](?![\w-])"
 )
