@@ -298,11 +298,6 @@ class OrmLoader:
 
         Closures are left to the caller, which may have more to save first.
         """
-        for row in rows:
-            for flag in Flag:
-                if row[_INDEX["quality_flags"]] & flag:
-                    self._flags[flag] += 1
-
         self._ensure_agencies(rows)
         existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
         # The agency each row's complaint type and resolution text belong to: the
@@ -331,9 +326,11 @@ class OrmLoader:
                 closed.append(row[0])
             if current is None:
                 values = self.update.new(values)
+                self._count_flags(row, values)
                 new.append(ServiceRequest(unique_key=row[0], **values))
                 continue
             values = self.update.merge(values, current)
+            self._count_flags(row, values)
             diff = {
                 name: [_json_value(getattr(current, name)), _json_value(value)]
                 for name, value in values.items()
@@ -361,6 +358,16 @@ class OrmLoader:
         self.result.inserted += len(new)
         self.result.updated += len(changed)
         return closed
+
+    def _count_flags(self, row: tuple, values: dict) -> None:
+        """Count the row's flags; its closure flags as decided on the merged values
+        when the file has only some of the closure fields."""
+        flags = row[_INDEX["quality_flags"]]
+        if self.update.closure_from_file:
+            flags = flags & ~_CLOSURE_FLAGS | values["quality_flags"] & _CLOSURE_FLAGS
+        for flag in Flag:
+            if flags & flag:
+                self._flags[flag] += 1
 
     def _stored_values(
         self,
@@ -644,6 +651,8 @@ class PostgresLoader:
         self._map_descriptions()
         inserted, updated = self._merge(bulk=deferred.dropped)
         result.inserted, result.updated = inserted, updated
+        if self.update.closure_from_file:
+            result.flag_counts = self._with_merged_closure_flags(result.flag_counts)
         result.unchanged = batch_rows - inserted - updated
         handle_closures(
             requests=ServiceRequest.objects.filter(
@@ -655,6 +664,22 @@ class PostgresLoader:
         # a caller's transaction a second import would find the tables still there.
         cursor.execute("DROP TABLE import_batch, import_descriptions, import_closures")
         return result
+
+    def _with_merged_closure_flags(self, counts: dict[str, int]) -> dict[str, int]:
+        """The counts with the closure flags as the merge decided them, read off
+        the file's requests as stored."""
+        closure_flags = [flag for flag in Flag if flag & _CLOSURE_FLAGS]
+        columns = ", ".join(
+            f"count(*) FILTER (WHERE quality_flags & {int(flag)} <> 0)"
+            for flag in closure_flags
+        )
+        self._cursor.execute(
+            f"SELECT {columns} FROM agencies_servicerequest"
+            " WHERE unique_key IN (SELECT unique_key FROM import_batch)"
+        )
+        merged = dict(zip(closure_flags, self._cursor.fetchone(), strict=True))
+        counts = {flag.code: merged.get(flag, counts.get(flag.code)) for flag in Flag}
+        return {code: count for code, count in counts.items() if count}
 
     def _find_closures(self) -> int:
         """Keep the keys of the requests this file closes in import_closures, and

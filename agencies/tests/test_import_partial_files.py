@@ -431,6 +431,7 @@ def test_a_closed_date_before_the_stored_created_date_is_dropped_as_in_a_full_ro
     assert request.closed_at is None
     assert request.flags == [Flag.CLOSED_BEFORE_CREATED, Flag.CLOSED_WITHOUT_DATE]
     assert request.raw_values == {"closed_at": early}
+    assert run.flag_counts == {flag.code: 1 for flag in request.flags}
     assert (from_full_row.closed_at, from_full_row.flags) == (None, request.flags)
     assert from_full_row.raw_values == request.raw_values
 
@@ -463,6 +464,7 @@ def test_a_created_date_after_the_stored_closed_date_drops_it_until_a_closed_dat
     assert dropped.flags == [Flag.CLOSED_BEFORE_CREATED, Flag.CLOSED_WITHOUT_DATE]
     assert dropped.raw_values == {"closed_at": "01/06/2024 09:00:00 AM"}
     assert again.unchanged == 1
+    assert again.flag_counts == {flag.code: 1 for flag in dropped.flags}
     assert request.closed_at == datetime(2024, 1, 8, 14, 0, tzinfo=UTC)
     assert (request.flags, request.raw_values) == ([], {})
 
@@ -509,7 +511,7 @@ def test_a_status_is_checked_against_the_stored_closed_date(
         path=write_csv(tmp_path / "full.csv", FULL_HEADER, stored_row), method=method
     )
 
-    import_service_requests(
+    run = import_service_requests(
         path=write_csv(
             tmp_path / "status.csv", ["Unique Key", "Status"], ["8001", status]
         ),
@@ -517,6 +519,7 @@ def test_a_status_is_checked_against_the_stored_closed_date(
     )
 
     assert ServiceRequest.objects.get(pk=8001).flags == [flag]
+    assert run.flag_counts == {flag.code: 1}
 
 
 def test_every_flag_names_the_fields_it_is_read_from():
@@ -589,6 +592,7 @@ def test_a_partial_file_imported_twice_flags_a_new_request_alike_and_changes_not
     assert (first.inserted, second.unchanged, second.updated) == (1, 1, 0)
     assert (inserted["status"], inserted["closed_at"]) == ("Closed", None)
     assert inserted["quality_flags"] == Flag.CLOSED_WITHOUT_DATE
+    assert first.flag_counts == second.flag_counts == {"closed_without_date": 1}
     assert stored() == inserted
     assert not ServiceRequestChange.objects.exists()
 
