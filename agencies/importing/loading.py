@@ -72,7 +72,9 @@ STORED_FIELDS = (
 _INDEX = {name: position for position, name in enumerate(COLUMNS)}
 # Stored fields mapped from a row field under the request's agency (the file's, or
 # the stored one when the file has no Agency column); every other stored field but
-# the flags and raw values is a row field of the same name.
+# the flags and raw values is a row field of the same name. A file with an Agency
+# column but not the other column of a pair maps the stored request's complaint
+# type name or resolution text under the agency it gives (see Update.restated).
 _MAPPED_FROM = {
     "complaint_type_id": "complaint_type_name",
     "resolution_description_id": "resolution_text",
@@ -123,6 +125,11 @@ class Update:
     only the file's row sets them; a date the file corrects takes its flag away.
     The repeated and skipped hours leave no raw value: their stored bits stay
     whenever the file lacks a date column, as `kept_flags` has it.
+
+    `restated` names the row fields a stored request's own values stand in for
+    (its complaint type's name, its resolution text) when the file gives the
+    agency but not them, so a request moved to another agency takes that agency's
+    complaint type and description of the same name and text, as a full row would.
     """
 
     fields: tuple[str, ...]
@@ -130,6 +137,7 @@ class Update:
     kept_raw_keys: tuple[str, ...]
     closure_from_file: tuple[str, ...] = ()
     date_evidence_keys: tuple[str, ...] = ()
+    restated: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, filled: frozenset[str]) -> "Update":
@@ -145,12 +153,18 @@ class Update:
             date_evidence_keys = tuple(
                 name for name in DATE_FIELDS if name not in filled
             )
+        restated = (
+            tuple(name for name in _MAPPED_FROM.values() if name not in filled)
+            if "agency_id" in filled
+            else ()
+        )
         return cls(
             fields=tuple(
                 name
                 for name in STORED_FIELDS
                 if name in ("quality_flags", "raw_values")
                 or _MAPPED_FROM.get(name, name) in filled
+                or _MAPPED_FROM.get(name) in restated
                 # The merge may drop a stored closed date.
                 or (name == "closed_at" and from_file)
             ),
@@ -160,7 +174,23 @@ class Update:
             ),
             closure_from_file=from_file,
             date_evidence_keys=date_evidence_keys,
+            restated=restated,
         )
+
+    def restate(self, row: tuple, current: ServiceRequest | None) -> tuple:
+        """The row with the stored request's values of the `restated` fields."""
+        if not self.restated or current is None:
+            return row
+        stored = {
+            "complaint_type_name": current.complaint_type.name
+            if current.complaint_type
+            else "",
+            "resolution_text": current.resolution_text,
+        }
+        restated = list(row)
+        for name in self.restated:
+            restated[_INDEX[name]] = stored[name]
+        return tuple(restated)
 
     def merge(self, values: dict, current: ServiceRequest) -> dict:
         """The values of `fields` to store on `current`, from its new `values`."""
@@ -299,7 +329,11 @@ class OrmLoader:
         Closures are left to the caller, which may have more to save first.
         """
         self._ensure_agencies(rows)
-        existing = ServiceRequest.objects.in_bulk([row[0] for row in rows])
+        stored = ServiceRequest.objects.all()
+        if self.update.restated:
+            stored = stored.select_related("complaint_type")
+        existing = stored.in_bulk([row[0] for row in rows])
+        rows = [self.update.restate(row, existing.get(row[0])) for row in rows]
         # The agency each row's complaint type and resolution text belong to: the
         # file's, or a stored request's own when the file has no Agency column.
         agencies = [
@@ -610,6 +644,22 @@ class PostgresLoader:
                 UPDATE import_batch b SET agency_id = t.agency_id
                 FROM agencies_servicerequest t
                 WHERE t.unique_key = b.unique_key AND t.agency_id IS NOT NULL
+                """
+            )
+        if "complaint_type_name" in self.update.restated:
+            cursor.execute(
+                """
+                UPDATE import_batch b SET complaint_type_name = ct.name
+                FROM agencies_servicerequest t
+                JOIN agencies_complainttype ct ON ct.id = t.complaint_type_id
+                WHERE t.unique_key = b.unique_key
+                """
+            )
+        if "resolution_text" in self.update.restated:
+            cursor.execute(
+                """
+                UPDATE import_batch b SET resolution_text = t.resolution_text
+                FROM agencies_servicerequest t WHERE t.unique_key = b.unique_key
                 """
             )
         # The merge joins the file with the stored requests by key. With this index

@@ -165,6 +165,19 @@ NO_AGENCY = [
 
 # A later export with only closed dates: the closure flags of stored requests are
 # decided on them with the stored created dates and statuses.
+# A later export with an Agency column but no Complaint Type or Resolution
+# Description: a request it moves takes the complaint type and description of the
+# same name and text under its new agency.
+MOVED_COLUMNS = ["Unique Key", "Agency", "Status"]
+MOVED = [
+    # Stored Closed under DOT: moved to DEP.
+    {"Unique Key": "2", "Agency": "DEP", "Status": "Closed"},
+    # Stored Open under HPD: closed where it is, with its stored resolution text.
+    {"Unique Key": "1", "Agency": "HPD", "Status": "Closed"},
+    # New: no complaint type or description.
+    {"Unique Key": "33", "Agency": "DEP"},
+]
+
 CLOSED_DATE_COLUMNS = ["Unique Key", "Closed Date"]
 CLOSED_DATES = [
     # Stored created 02/28/2023, Closed: a closed date before it is dropped.
@@ -372,6 +385,26 @@ def test_both_loaders_decide_closure_flags_on_merged_values(tmp_path):
     assert requests[2]["quality_flags"] == Flag.CLOSED_WITHOUT_DATE
     assert requests[16]["quality_flags"] == Flag.DATE_WITHOUT_CLOSED_STATUS
     assert requests[32]["quality_flags"] == 0
+
+
+def test_both_loaders_move_a_request_to_another_agency_with_its_type_and_text(
+    tmp_path,
+):
+    first = write_csv(tmp_path / "first.csv", FIRST)
+    second = write_csv(tmp_path / "second.csv", SECOND)
+    moved = write_csv(tmp_path / "moved.csv", MOVED, columns=MOVED_COLUMNS)
+
+    orm_state, orm_runs = state_both_loaders_agree_on(first, second, moved)
+
+    assert orm_runs[2]["counts"] == (3, 1, 2, 0, 0, 0)
+    requests, notices = orm_state["requests"], orm_state["notices"]
+    assert requests[2]["complaint_type_id"] == ("DEP", "HEAT/HOT WATER")
+    assert requests[2]["resolution_description_id"] == (
+        "DEP",
+        "The Department repaired the condition.",
+    )
+    assert notices[1][:2] == ("HPD", "The inspector found heat.")
+    assert requests[33]["complaint_type_id"] is None
 
 
 def table_definitions() -> list[str]:

@@ -349,6 +349,33 @@ def test_a_file_without_an_agency_column_maps_the_complaint_type_under_the_store
     }
 
 
+def test_a_request_moved_by_a_file_with_only_an_agency_takes_that_agencys_type_and_text(
+    tmp_path, method
+):
+    import_service_requests(
+        path=write_csv(tmp_path / "full.csv", FULL_HEADER, CLOSED_POTHOLE),
+        method=method,
+    )
+    moved = write_csv(tmp_path / "moved.csv", ["Unique Key", "Agency"], ["8001", "DEP"])
+
+    run = import_service_requests(path=moved, method=method)
+    again = import_service_requests(path=moved, method=method)
+
+    request = ServiceRequest.objects.get(pk=8001)
+    assert (run.updated, again.unchanged) == (1, 1)
+    assert (request.complaint_type.agency_id, request.complaint_type.name) == (
+        "DEP",
+        "Pothole",
+    )
+    assert request.resolution_description.agency_id == "DEP"
+    assert request.resolution_text == "The pothole was repaired."
+    assert set(ServiceRequestChange.objects.get().changes) == {
+        "agency_id",
+        "complaint_type_id",
+        "resolution_description_id",
+    }
+
+
 @pytest.mark.parametrize("with_agency", [True, False], ids=["agency", "no-agency"])
 def test_a_changed_resolution_text_moves_the_request_to_its_description(
     tmp_path, method, with_agency
