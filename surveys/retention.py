@@ -57,6 +57,8 @@ def expired_contacts(*, now: datetime) -> QuerySet[Contact]:
         Q(answered_at__lt=cutoff)
         | Q(answered_at__isnull=True, expires_at__lt=cutoff)
         | Q(status=Status.SKIPPED, created_at__lt=cutoff)
+        # Too late to send (the queue was down for weeks): no link ever expires.
+        | Q(status=Status.EXPIRED, expires_at__isnull=True, created_at__lt=cutoff)
     )
     still_needed = Invitation.objects.filter(contact=OuterRef("pk")).exclude(
         ended_before_cutoff

@@ -1,13 +1,16 @@
-"""Invitations that have gone out, as the sending side leaves them, for tests."""
+"""Invitations about to go out or gone out, as the sending side leaves them, for tests."""
 
 import itertools
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import ServiceRequest
 from surveys.addresses import address_digest
 from surveys.models import Channel, Contact, Invitation, Message, Survey
+from surveys.scheduling import schedule_invitations
+from surveys.tests.conftest import make_contact, make_request
 
 PHONE = "+12125550123"
 EMAIL = "resident@example.org"
@@ -75,3 +78,16 @@ def invitation_message(invitation: Invitation) -> Message:
 
 def reminder(invitation: Invitation) -> Message:
     return invitation.messages.get(purpose=Message.Purpose.REMINDER)
+
+
+def scheduled_message(**contact) -> Message:
+    """An invitation message that has just become due, not yet queued."""
+    request = make_request()
+    make_contact(request, **contact)
+    with transaction.atomic():
+        schedule_invitations(requests=ServiceRequest.objects.filter(pk=request.pk))
+    message = Message.objects.get(
+        invitation__service_request=request, purpose="invitation"
+    )
+    Message.objects.filter(pk=message.pk).update(enqueued_at=None)
+    return message

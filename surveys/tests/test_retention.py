@@ -24,7 +24,13 @@ from surveys.models import (
 from surveys.retention import forget_resident, purge_expired_contacts
 from surveys.review.services import add_note, close_case, open_review_case
 from surveys.tests.conftest import make_contact, make_request
-from surveys.tests.sent import EMAIL, PHONE, reminder, sent_invitation
+from surveys.tests.sent import (
+    EMAIL,
+    PHONE,
+    reminder,
+    scheduled_message,
+    sent_invitation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +106,27 @@ def test_contacts_go_90_days_after_the_link_expired_not_before():
 
     assert not still_there(expired)
     assert still_there(open_link)
+
+
+def test_contacts_go_90_days_after_an_invitation_too_late_to_send(sms_outbox):
+    late = scheduled_message(phone=PHONE)
+    later = scheduled_message(phone="+12125550124")
+    Invitation.objects.update(closed_at=timezone.now() - 15 * DAY)
+    for message in (late, later):
+        assert sending.send_message(message_id=message.pk) == sending.Outcome.CANCELLED
+    Invitation.objects.filter(pk=late.invitation_id).update(
+        created_at=timezone.now() - 91 * DAY
+    )
+    Invitation.objects.filter(pk=later.invitation_id).update(
+        created_at=timezone.now() - 89 * DAY
+    )
+
+    deleted = purge_expired_contacts()
+
+    assert sms_outbox == []
+    assert deleted == 1
+    assert not still_there(late.invitation)
+    assert still_there(later.invitation)
 
 
 def test_the_retention_period_is_a_setting(settings):

@@ -8,16 +8,15 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agencies.models import ServiceRequest
 from surveys import sending, tasks
 from surveys.delivery import PermanentSendError, TransientSendError
 from surveys.models import Invitation, Message, OptOut
 from surveys.optouts import is_opted_out, opt_back_in, opt_out
 from surveys.responses import record_response
-from surveys.scheduling import schedule_invitations
 from surveys.sms import MemoryBackend
 from surveys.tasks import send_message as send_task
 from surveys.tests.conftest import AGENCY_SMS, AGENCY_TEXT, make_contact, make_request
+from surveys.tests.sent import scheduled_message
 
 pytestmark = pytest.mark.django_db
 
@@ -242,19 +241,6 @@ def test_a_message_sent_twice_is_sent_once(close, django_capture_on_commit_callb
     assert outcome == sending.Outcome.NOT_CLAIMED
     assert task_result == "not_claimed"
     assert len(mail.outbox) == 1
-
-
-def scheduled_message(**contact) -> Message:
-    """An invitation message that has just become due, not yet queued."""
-    request = make_request()
-    make_contact(request, **contact)
-    with transaction.atomic():
-        schedule_invitations(requests=ServiceRequest.objects.filter(pk=request.pk))
-    message = Message.objects.get(
-        invitation__service_request=request, purpose="invitation"
-    )
-    Message.objects.filter(pk=message.pk).update(enqueued_at=None)
-    return message
 
 
 class FlakyBackend(MemoryBackend):
