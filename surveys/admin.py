@@ -63,6 +63,7 @@ from surveys.models import (
     SurveyVersionTranslation,
 )
 from surveys.preview import preview_version
+from surveys.publication.redaction import redact_comment
 from surveys.retention import (
     check_identifiers,
     forget_contact,
@@ -1023,8 +1024,11 @@ class AnswerInline(ContactDetailsMixin, ReadOnlyAdminMixin, admin.TabularInline)
 
     @admin.display(description="text")
     def text_shown(self, answer: Answer) -> str:
-        # Residents are asked not to, but some type their number into comments.
-        return self._redacted(answer, answer.text)
+        # Residents are asked not to, but some type their number, email or home
+        # address into comments, in every form open data's redaction knows.
+        if getattr(answer, SHOWS_DETAILS, False):
+            return answer.text
+        return redact_comment(answer.text)
 
     @admin.display(description="question")
     def question_asked(self, answer: Answer) -> str:

@@ -26,6 +26,7 @@ from surveys.models import (
     SurveyTransition,
     SurveyVersion,
 )
+from surveys.publication.redaction import redact_comment
 from surveys.responses import record_response
 from surveys.versioning import start_survey_draft, submit_survey_version
 
@@ -810,18 +811,21 @@ def test_addresses_typed_into_comments_are_masked_for_liaisons(
     client, log_in, records, liaison, supervisor
 ):
     response_row = records["HPD"][0].response
-    response_row.answers.filter(question__key="comment").update(
-        text="Call me on 212-555-0199 please"
+    typed = (
+        "Call me on 212-555-0199 or 330-1234, write to maria.g at gmail dot com"
+        " or john[dot]smith[at]gmail[dot]com. SSN 123 45 6789, 45 W 4th St apt 3C"
     )
+    response_row.answers.filter(question__key="comment").update(text=typed)
 
     log_in(liaison)
     masked = page(client.get(url("change", response_row)))
     log_in(supervisor)
     shown = page(client.get(url("change", response_row)))
 
-    assert "Call me on ••• 0199 please" in masked
-    assert "212-555-0199" not in masked
-    assert "Call me on 212-555-0199 please" in shown
+    assert redact_comment(typed) in masked
+    for detail in ("0199", "330-1234", "maria", "john", "6789", "45 W 4th", "3C"):
+        assert detail not in masked
+    assert typed in shown
 
 
 # --- Records: what the pages show ----------------------------------------------------
