@@ -94,10 +94,15 @@ def _require_webhook_secret(view: Callable[..., HttpResponse]) -> Callable:
             return HttpResponseForbidden()
         try:
             return view(request, *args, **kwargs)
-        except ValueError:
-            # anymail parses the body after checking the secret; a signed call
-            # with a body that is not the provider's JSON is the caller's error.
-            logger.warning("Refused an email tracking webhook with an unreadable body")
+        except (ValueError, TypeError, LookupError, AttributeError):
+            # anymail parses the body after checking the secret, trusting it to be
+            # the provider's JSON; a signed call with anything else (not JSON, a
+            # list, an object without the provider's keys) is the caller's error.
+            # The traceback is logged in case it was ours.
+            logger.warning(
+                "Refused an email tracking webhook with an unreadable body",
+                exc_info=True,
+            )
             return HttpResponseBadRequest()
 
     return guarded

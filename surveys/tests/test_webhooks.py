@@ -587,13 +587,21 @@ def test_webhooks_keep_numbers_and_addresses_out_of_logs_and_answers(
         assert not any(secret.encode() in r.content for r in responses)
 
 
-def test_a_signed_email_report_that_is_not_json_is_refused(client, email_invitation):
+@pytest.mark.parametrize(
+    "body",
+    ["not json at all", "[1, 2]", '"a string"', "42", "null"],
+    ids=["not-json", "array", "string", "number", "null"],
+)
+def test_a_signed_email_report_that_is_not_the_providers_json_is_refused(
+    client, email_invitation, body
+):
     response = client.post(
         POSTMARK_URL,
-        data="not json at all",
+        data=body,
         content_type="application/json",
         HTTP_AUTHORIZATION=basic_auth(WEBHOOK_SECRET),
     )
 
     assert response.status_code == 400
     assert not DeliveryEvent.objects.exists()
+    assert invitation_message(email_invitation).status == Message.Status.SENT
