@@ -5,6 +5,7 @@ personal (see agencies.open311.documents). Creating requests (POST) is not offer
 residents report through 311 itself.
 """
 
+from django.db.models import BigIntegerField
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -26,7 +27,7 @@ _SHARED_HEADERS = {
 }
 
 # Request numbers are stored as 64-bit integers: a longer number is no request.
-_LARGEST_KEY = 2**63 - 1
+_LARGEST_KEY = BigIntegerField.MAX_BIGINT
 
 
 def _answer(response: HttpResponse) -> HttpResponse:

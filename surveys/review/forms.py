@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q
 
 from agencies.models import Agency, ComplaintType, ServiceRequest, StaffMembership
 from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
@@ -207,7 +207,7 @@ class CaseIdsField(forms.Field):
                 self.error_messages["invalid"], "invalid"
             ) from None
         # Beyond the id column's range the database would fail, not answer.
-        if not all(0 < pk < 2**63 for pk in ids):
+        if not all(0 < pk <= BigIntegerField.MAX_BIGINT for pk in ids):
             raise forms.ValidationError(self.error_messages["invalid"], "invalid")
         return sorted(ids)
 

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import BigIntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from agencies.roles import scope_to_user
@@ -88,8 +88,13 @@ def queue_cases(*, user, filters: dict) -> QuerySet[ReviewCase]:
         cases = cases.filter(opened_at__lt=since)
     if filters.get("overdue"):
         cases = cases.overdue()
-    if filters.get("request_number"):
-        cases = cases.filter(service_request_id=filters["request_number"])
+    if number := filters.get("request_number"):
+        # Request numbers are 64-bit: a longer one matches nothing, and asking
+        # the database for it would fail instead.
+        if number > BigIntegerField.MAX_BIGINT:
+            cases = cases.none()
+        else:
+            cases = cases.filter(service_request_id=number)
     return (
         cases.select_related(
             "response",

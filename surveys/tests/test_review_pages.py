@@ -562,6 +562,20 @@ def test_filters_and_search(client, supervisor, make_invitation):
     assert listed("?overdue=on") == set()
 
 
+@pytest.mark.parametrize("number", ["9223372036854775808", "99999999999999999999999"])
+def test_a_request_number_too_long_to_exist_is_not_an_error(
+    client, supervisor, hpd_case, number
+):
+    client.force_login(supervisor)
+
+    queue = client.get(reverse("review:queue"), {"request_number": number})
+    rows = export_rows(client, f"?request_number={number}")
+
+    assert queue.status_code == 200
+    assert "No cases match" in queue.text
+    assert len(rows) == 1
+
+
 def test_overdue_cases_are_marked(client, supervisor, hpd_case):
     ReviewCase.objects.filter(pk=hpd_case.pk).update(
         due_at=hpd_case.opened_at.replace(year=2020)
