@@ -6,6 +6,9 @@ so a resident's comment such as `=HYPERLINK(...)` could run on a supervisor's
 machine. Such a cell is written with a leading apostrophe, which spreadsheets
 show as text and hide. Numbers are written as numbers: only text is touched.
 
+Their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), which a CJK keyboard
+gives and Excel on such systems takes as the plain ones, are treated the same.
+
 defusedcsv does the same for `= + - @ | %` but lets a leading tab or carriage
 return through, which OWASP lists among the triggers, hence this module.
 """
@@ -19,7 +22,18 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+)
 
 
 def neutralise(value: Any) -> Any:

@@ -16,6 +16,10 @@ from config.csv_export import csv_lines, csv_response, neutralise
         "@SUM(A1:A2)",
         "\t=1+1",
         "\r=1+1",
+        "\uff1d1+1",
+        "\uff0b1+1",
+        "\uff0d1+1",
+        "\uff20SUM(A1:A2)",
     ],
 )
 def test_text_that_a_spreadsheet_would_run_is_written_as_text(text):
