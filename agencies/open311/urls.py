@@ -13,7 +13,21 @@ class FormatConverter:
         return value
 
 
+class RequestIdConverter:
+    """Any text up to the format: an id that is not a number still gets an
+    Open311 error in the format asked for, not the site's HTML 404 page."""
+
+    regex = "[^/]+?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: object) -> str:
+        return str(value)
+
+
 register_converter(FormatConverter, "open311_format")
+register_converter(RequestIdConverter, "open311_id")
 
 app_name = "open311"
 
@@ -25,7 +39,7 @@ urlpatterns = [
         name="requests",
     ),
     path(
-        "requests/<int:service_request_id>.<open311_format:format>",
+        "requests/<open311_id:service_request_id>.<open311_format:format>",
         views.service_request,
         name="request",
     ),

@@ -65,13 +65,16 @@ def service_requests(request: HttpRequest, format: str) -> HttpResponse:
 
 
 @require_safe
-def service_request(request: HttpRequest, service_request_id: int, format: str):
-    if service_request_id > _LARGEST_KEY:
+def service_request(request: HttpRequest, service_request_id: str, format: str):
+    # Request numbers are plain digits; "abc", "-1" or "1e3" name no request.
+    if not (service_request_id.isascii() and service_request_id.isdigit()) or (
+        int(service_request_id) > _LARGEST_KEY
+    ):
         found = ServiceRequest.objects.none()
     else:
         found = ServiceRequest.objects.select_related(
             "agency", "complaint_type"
-        ).filter(unique_key=service_request_id)
+        ).filter(unique_key=int(service_request_id))
     documents = request_documents(found)
     if not documents:
         return _answer(

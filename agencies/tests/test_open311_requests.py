@@ -161,6 +161,24 @@ def test_an_unknown_request_gets_the_spec_error_in_json_and_xml(client):
     assert too_long.status_code == 404
 
 
+@pytest.mark.parametrize("request_id", ["abc", "-1", "1e3", "\u0661\u0662", "12.5"])
+@pytest.mark.parametrize("format", ["json", "xml"])
+def test_a_request_id_that_is_not_a_number_gets_the_spec_error(
+    client, request_id, format
+):
+    response = client.get(f"/open311/v2/requests/{request_id}.{format}")
+
+    assert response.status_code == 404
+    assert format in response["Content-Type"]
+    if format == "json":
+        assert response.json() == [
+            {"code": 404, "description": f"No service request {request_id}."}
+        ]
+    else:
+        root = ElementTree.fromstring(response.content)  # noqa: S314 (our own response)
+        assert [(e.tag, e.findtext("code")) for e in root] == [("error", "404")]
+
+
 @pytest.mark.parametrize(
     "params",
     [
