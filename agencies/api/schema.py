@@ -59,6 +59,10 @@ FORBIDDEN = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such request, or not a request number."
 )
+TOO_LARGE = OpenApiResponse(
+    ErrorSerializer,
+    description="The body is larger than the site accepts (2.5 MB by default).",
+)
 NOT_A_NUMBER = OpenApiResponse(
     ErrorSerializer, description="The request number is not a whole number."
 )

@@ -1,9 +1,10 @@
 """The staff API: 311 systems create, update and close service requests."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -31,6 +32,15 @@ class BoundedJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON nested too deeply.") from None
+
+
+class BodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = (
+        "The request body is larger than the site accepts "
+        "(DATA_UPLOAD_MAX_MEMORY_SIZE); nothing was stored."
+    )
+    default_code = "body_too_large"
 
 
 class ServiceRequestView(APIView):
@@ -85,6 +95,7 @@ class ServiceRequestView(APIView):
             401: schema.UNAUTHORIZED,
             403: schema.FORBIDDEN,
             404: schema.NOT_A_NUMBER,
+            413: schema.TOO_LARGE,
         },
     )
     def put(self, request: Request, unique_key: int) -> Response:
@@ -115,6 +126,13 @@ class ServiceRequestView(APIView):
             body,
             status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK,
         )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django refuses an oversized body when it is read, with its HTML 400 page;
+        # an API client gets JSON saying why.
+        if isinstance(exc, RequestDataTooBig):
+            exc = BodyTooLarge()
+        return super().handle_exception(exc)
 
 
 def _reachability(contact: Contact) -> dict:

@@ -523,3 +523,14 @@ def test_json_nested_too_deeply_is_refused(api):
 
     assert response.status_code == 400
     assert not ServiceRequest.objects.exists()
+
+
+def test_a_body_larger_than_the_site_accepts_is_refused_in_json(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {**BODY, "descriptor": "x" * 20_000}
+
+    response = api.put(url(), body, format="json")
+
+    assert response.status_code == 413
+    assert "larger than the site accepts" in response.json()["detail"]
+    assert not ServiceRequest.objects.exists()
