@@ -1089,7 +1089,9 @@ class Release(models.Model):
     Its files are written once under OPEN_DATA_DIR and never changed: the sha256
     of each is kept here. A correction is a new release of the same month, with
     the next number, pointing at the release it corrects. Demo releases, which
-    include simulated answers, are numbered apart from real ones.
+    include simulated answers, are numbered apart from real ones. A release
+    found to expose something it should not is withdrawn: its files are deleted,
+    and it stays listed with the reason and its files' sha256.
     """
 
     month = models.DateField(help_text="The first day of the month published.")
@@ -1131,6 +1133,21 @@ class Release(models.Model):
         blank=True,
         related_name="+",
     )
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its files were taken down; it is still listed, as withdrawn.",
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(
+        blank=True, help_text="Why it was withdrawn, as published."
+    )
 
     class Meta:
         ordering = ["-month", "is_demo", "-number"]
@@ -1147,6 +1164,10 @@ class Release(models.Model):
     def slug(self) -> str:
         """The release in file names and URLs: 2026-03-r1, 2026-03-demo-r1."""
         return f"{self.month:%Y-%m}{'-demo' if self.is_demo else ''}-r{self.number}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def kind(self) -> str:

@@ -61,6 +61,7 @@ class ReleaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rows_published",
         "rows_withheld",
         "cells_suppressed",
+        "withdrawn_at",
     ]
     list_filter = ["is_demo"]
     exclude = ["summary"]

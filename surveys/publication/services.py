@@ -112,6 +112,54 @@ def publish_month(
     return release, True
 
 
+def withdraw_release(
+    release: Release, *, reason: str, withdrawn_by=None
+) -> tuple[Release, list[str]]:
+    """Take a published release down: its files are deleted, it stays listed.
+
+    For a release found to expose something it should not (a comment that names
+    someone, say); publish a correction to replace it. The reason is published.
+    Returns the release and the files that could not be deleted (the site stops
+    serving them all the same). Withdrawing a release again changes nothing.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise PublicationError("Say why the release is withdrawn; it is published.")
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if release.is_withdrawn:
+            raise PublicationError(
+                f"{release.slug} was already withdrawn on "
+                f"{timezone.localtime(release.withdrawn_at):%Y-%m-%d}."
+            )
+        release.withdrawn_at = timezone.now()
+        release.withdrawn_by = withdrawn_by
+        release.withdrawal_reason = reason
+        release.save(
+            update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+        )
+    logger.warning("release %s (%s) withdrawn", release.pk, release.slug)
+    return release, _delete_files(release)
+
+
+def _delete_files(release: Release) -> list[str]:
+    root = Path(settings.OPEN_DATA_DIR)
+    left = []
+    folders = set()
+    for item in release.files.values():
+        path = root / item["path"]
+        folders.add(path.parent)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            logger.error("could not delete %s: %s", path, error)
+            left.append(str(path))
+    for folder in folders:
+        if folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return left
+
+
 def _write_files(release: Release, *, start, end) -> Path:
     """Write the release's files; returns the folder that holds them."""
     root = Path(settings.OPEN_DATA_DIR)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from config.languages import activate_supported
@@ -40,8 +41,9 @@ def _release(slug: str) -> Release:
 def index(request: HttpRequest) -> HttpResponse:
     activate_supported(request, PAGE_LANGUAGE)
     releases = list(Release.objects.select_related("corrects"))
-    featured = next((r for r in releases if not r.is_demo), None) or (
-        releases[0] if releases else None
+    standing = [release for release in releases if not release.is_withdrawn]
+    featured = next((r for r in standing if not r.is_demo), None) or (
+        standing[0] if standing else None
     )
     return render(
         request,
@@ -58,7 +60,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def data_dictionary(request: HttpRequest) -> HttpResponse:
     activate_supported(request, PAGE_LANGUAGE)
-    latest = Release.objects.filter(is_demo=False).first() or Release.objects.first()
+    standing = Release.objects.filter(withdrawn_at=None)
+    latest = standing.filter(is_demo=False).first() or standing.first()
     return render(
         request,
         "opendata/dictionary.html",
@@ -73,8 +76,16 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def download(request: HttpRequest, slug: str, kind: str) -> FileResponse:
+def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     release = _release(slug)
+    if release.is_withdrawn:
+        return HttpResponse(
+            f"{release.slug} was withdrawn on "
+            f"{timezone.localtime(release.withdrawn_at):%Y-%m-%d}: "
+            f"{release.withdrawal_reason}\n",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     key, content_type = FILE_KINDS[kind]
     item = release.files[key]
     path = Path(settings.OPEN_DATA_DIR) / item["path"]
@@ -106,7 +117,19 @@ def release_list(request: HttpRequest) -> JsonResponse:
                     "label": DEMO_LABEL if release.is_demo else "",
                     "corrects": release.corrects.slug if release.corrects else None,
                     "note": release.note,
-                    "json": request.build_absolute_uri(
+                    "withdrawn": (
+                        {
+                            "at": release.withdrawn_at.isoformat(),
+                            "reason": release.withdrawal_reason,
+                        }
+                        if release.is_withdrawn
+                        else None
+                    ),
+                    # A withdrawn release's files are gone; their sha256 stay,
+                    # so that copies made before can be found and deleted.
+                    "json": None
+                    if release.is_withdrawn
+                    else request.build_absolute_uri(
                         f"/open-data/{release.slug}/results.json"
                     ),
                     "files": {

@@ -27,7 +27,11 @@ from surveys.models import (
     Release,
     Response,
 )
-from surveys.publication.services import PublicationError, publish_month
+from surveys.publication.services import (
+    PublicationError,
+    publish_month,
+    withdraw_release,
+)
 from surveys.responses import record_response
 from surveys.tasks import publish_previous_month
 
@@ -615,3 +619,61 @@ def test_the_pages_are_in_english_whatever_the_browser_asks(client, name):
     assert response["Content-Language"] == "en"
     assert '<html lang="en"' in page and "language-switcher" not in page
     assert name != "opendata:index" or "March 2025" in page
+
+
+def test_a_withdrawn_release_is_no_longer_served_but_stays_listed(client, capsys):
+    for i in range(K):
+        answer(day=1 + i)
+    first, _ = publish_month(month=MONTH)
+    paths = [
+        Path(settings.OPEN_DATA_DIR) / item["path"] for item in first.files.values()
+    ]
+
+    call_command(
+        "withdraw_open_data", "2025-03-r1", "--reason", "A comment named a resident."
+    )
+
+    assert "Withdrew 2025-03-r1" in capsys.readouterr().out
+    assert not any(path.exists() for path in paths)
+    for kind in ("results.csv", "tables.csv", "results.json"):
+        response = client.get(f"/open-data/2025-03-r1/{kind}")
+        assert response.status_code == 410
+        assert "A comment named a resident." in response.content.decode()
+    listed = client.get(reverse("opendata:releases")).json()["releases"][0]
+    assert listed["withdrawn"]["reason"] == "A comment named a resident."
+    assert listed["json"] is None
+    assert listed["files"]["json"]["sha256"] == first.files["json"]["sha256"]
+    page = client.get(reverse("opendata:index")).content.decode()
+    assert "Withdrawn on" in page and "A comment named a resident." in page
+    assert "/open-data/2025-03-r1/results.csv" not in page
+
+
+def test_a_correction_replaces_a_withdrawn_release_on_the_page(client):
+    for i in range(K):
+        answer(day=1 + i)
+    first, _ = publish_month(month=MONTH)
+    withdraw_release(first, reason="Exposed a resident.")
+    assert "at a glance" not in client.get(reverse("opendata:index")).content.decode()
+
+    second, created = publish_month(month=MONTH, correction_note="Replaces r1.")
+
+    assert created and second.corrects_id == first.pk
+    page = client.get(reverse("opendata:index")).content.decode()
+    assert "March 2025 at a glance (2025-03-r2)" in page
+    assert client.get("/open-data/2025-03-r2/results.csv").status_code == 200
+
+
+def test_a_withdrawal_needs_a_reason_and_happens_once():
+    for i in range(K):
+        answer(day=1 + i)
+    release, _ = publish_month(month=MONTH)
+
+    with pytest.raises(PublicationError, match="Say why"):
+        withdraw_release(release, reason="  ")
+    assert not Release.objects.get().is_withdrawn
+    withdraw_release(release, reason="Exposed a resident.")
+    with pytest.raises(CommandError, match="already withdrawn"):
+        call_command("withdraw_open_data", "2025-03-r1", "--reason", "Again.")
+    with pytest.raises(CommandError, match="No release '2025-03-r7'"):
+        call_command("withdraw_open_data", "2025-03-r7", "--reason", "Typo.")
+    assert Release.objects.get().withdrawal_reason == "Exposed a resident."
