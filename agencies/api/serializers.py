@@ -90,9 +90,25 @@ def _text_field(max_length: int | None = None) -> serializers.CharField:
     )
 
 
+class ContactTextField(serializers.CharField):
+    """Text only: a JSON number would lose a phone number's "+" and leading zeros,
+    so it is refused rather than turned into digits."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _contact_field(max_length: int | None = None) -> ContactTextField:
+    return ContactTextField(
+        allow_blank=True, default="", max_length=max_length, error_messages=_TEXT_ERRORS
+    )
+
+
 class ContactSerializer(serializers.Serializer):
-    email = _text_field()
-    phone = _text_field(max_length=40)
+    email = _contact_field()
+    phone = _contact_field(max_length=40)
     language = _text_field()
     email_consent = serializers.BooleanField(
         default=False, error_messages=_BOOLEAN_ERRORS

@@ -466,6 +466,15 @@ def test_errors_never_repeat_an_email_or_phone(api):
     assert "330" not in text
 
 
+@pytest.mark.parametrize("phone", [2125550142, 2.125550142e9, ["212-555-0142"]])
+def test_a_phone_number_that_is_not_text_is_refused_and_nothing_stored(api, phone):
+    response = put(api, BODY | {"contact": CONTACT | {"phone": phone}})
+
+    assert response.status_code == 400
+    assert response.json()["contact"]["phone"] == ["Must be text."]
+    assert not ServiceRequest.objects.exists() and not Contact.objects.exists()
+
+
 def test_a_body_that_is_not_json_is_refused(api):
     response = api.put(url(), "status=Open", content_type="application/json")
 
