@@ -84,6 +84,30 @@ def _date_text(value: datetime) -> str:
     )
 
 
+def _choice_field(choices, **options) -> serializers.ChoiceField:
+    """A choice whose error lists what is accepted, never the value sent."""
+    accepted = ", ".join(f'"{value}"' for value, _ in choices if value)
+    return serializers.ChoiceField(
+        choices=choices,
+        error_messages={"invalid_choice": f"Must be one of {accepted}."},
+        **options,
+    )
+
+
+class RefusingUnknownFields:
+    """A key the serializer does not know is an error, not silently dropped: a
+    misspelt field would otherwise be stored empty."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
 def _text_field(max_length: int | None = None) -> serializers.CharField:
     return serializers.CharField(
         allow_blank=True, default="", max_length=max_length, error_messages=_TEXT_ERRORS
@@ -106,7 +130,7 @@ def _contact_field(max_length: int | None = None) -> ContactTextField:
     )
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(RefusingUnknownFields, serializers.Serializer):
     email = _contact_field()
     phone = _contact_field(max_length=40)
     language = _text_field()
@@ -130,14 +154,14 @@ class ContactSerializer(serializers.Serializer):
             raise serializers.ValidationError(error.message) from None
 
 
-class ServiceRequestWriteSerializer(serializers.Serializer):
+class ServiceRequestWriteSerializer(RefusingUnknownFields, serializers.Serializer):
     """A PUT body: every field of the request (left out means empty) and a contact."""
 
     created_at = NewYorkDateTimeField()
     closed_at = NewYorkDateTimeField(default=None, allow_null=True)
     due_at = NewYorkDateTimeField(default=None, allow_null=True)
     resolution_updated_at = NewYorkDateTimeField(default=None, allow_null=True)
-    status = serializers.ChoiceField(choices=ServiceRequest.Status.choices)
+    status = _choice_field(ServiceRequest.Status.choices)
     agency = serializers.CharField(max_length=20)
     agency_name = _text_field()
     complaint_type = _text_field(max_length=200)
@@ -145,16 +169,18 @@ class ServiceRequestWriteSerializer(serializers.Serializer):
     additional_details = _text_field()
     location_type = _text_field()
     incident_zip = serializers.RegexField(
-        r"^\d{5}$",
+        r"^[0-9]{5}(?:-[0-9]{4})?$",
         allow_blank=True,
         default="",
-        error_messages={"invalid": "Enter a five-digit zip code."},
+        error_messages={
+            "invalid": "Enter a five-digit zip code (ZIP+4 is stored as five)."
+        },
     )
     incident_address = _text_field()
     street_name = _text_field()
     city = _text_field()
-    borough = serializers.ChoiceField(
-        choices=ServiceRequest.Borough.choices, allow_blank=True, default=""
+    borough = _choice_field(
+        ServiceRequest.Borough.choices, allow_blank=True, default=""
     )
     community_board = _text_field()
     bbl = serializers.RegexField(
@@ -165,20 +191,11 @@ class ServiceRequestWriteSerializer(serializers.Serializer):
     )
     latitude = serializers.FloatField(default=None, allow_null=True)
     longitude = serializers.FloatField(default=None, allow_null=True)
-    channel = serializers.ChoiceField(
-        choices=ServiceRequest.Channel.choices, allow_blank=True, default=""
+    channel = _choice_field(
+        ServiceRequest.Channel.choices, allow_blank=True, default=""
     )
     resolution_text = _text_field()
     contact = ContactSerializer(required=False)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
     def validate_agency(self, value: str) -> str:
         code = value.strip().upper()

@@ -422,6 +422,8 @@ def test_the_contact_never_appears_in_get_output(api):
         ({"incident_adress": "typo"}, "incident_adress"),
         ({"contact": CONTACT | {"language": "de"}}, "contact"),
         ({"contact": CONTACT | {"email_consent": "maybe"}}, "contact"),
+        ({"contact": CONTACT | {"phone_problem": None}}, "contact"),
+        ({"incident_zip": "١١٢٠٤"}, "incident_zip"),
     ],
 )
 def test_invalid_input_is_refused_with_field_errors_and_stores_nothing(
@@ -435,6 +437,29 @@ def test_invalid_input_is_refused_with_field_errors_and_stores_nothing(
     assert field in response.json()
     assert not ServiceRequest.objects.exists()
     assert not Contact.objects.exists()
+
+
+def test_a_zip_plus_four_is_stored_as_its_five_digits(api):
+    response = put(api, BODY | {"incident_zip": "11204-1234"})
+
+    assert response.status_code == 201
+    assert ServiceRequest.objects.get(pk=KEY).incident_zip == "11204"
+
+
+def test_a_value_that_is_not_a_choice_is_not_repeated_in_the_error(api):
+    body = BODY | {
+        "status": "646-330-1234",
+        "borough": "jane.doe@example.com",
+        "channel": "jane@example.org",
+    }
+
+    response = put(api, body)
+
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "borough", "channel"}
+    assert "330" not in text and "jane" not in text
+    assert '"BROOKLYN"' in response.json()["borough"][0]
 
 
 def test_an_invalid_update_leaves_the_stored_request_as_it_was(api, closures):
