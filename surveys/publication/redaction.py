@@ -5,7 +5,9 @@ Every occurrence of an email address (also written "name at example dot com" or
 number, a social security number, an account number (six or more digits after
 "account", "acct" or "SSN"), a street address (also "221 E 12th") or P.O. box, and
 an apartment, unit, flat, floor, room or building number (also "in 4B") is
-replaced by a bracketed placeholder. Full-width and small forms of "@", ".",
+replaced by a bracketed placeholder. Addresses and apartments written the way the
+site's other languages write them ("12 rue Main", "calle Main 12", "ul. Główna
+12 m. 4", "主街123号4B室", "세종대로 110") are replaced too. Full-width and small forms of "@", ".",
 "-", "#" and digits are first read as their plain forms; nothing else in the text
 is rewritten, so Chinese or Korean punctuation stays as the resident wrote it. Phone
 numbers are found by `phonenumbers` (Google's libphonenumber) and, behind it, by
@@ -146,6 +148,61 @@ _APARTMENT_AFTER_IN = re.compile(
 )
 
 
+# The site's other languages. Residents write addresses in their own words too:
+# "12 rue Main", "calle Main 12", "ulicy Głównej 12 m. 4", "ул. Ленина 5",
+# "主街123号4B室", "세종대로 110". As in English, a number must sit beside the word.
+_STREET_WORD_ELSEWHERE = (
+    r"(?:calle|avenida|bulevar|carretera|camino|"  # Spanish
+    r"rue|boulevard|chemin|all[ée]e|impasse|"  # French
+    r"ri|lari|wout|"  # Haitian Creole
+    r"ulic[aąyę]|aleja|alei|plac|placu|osiedle|"  # Polish
+    r"улиц[аеуы]|проспект[аеу]?|переул(?:ок|ке)|шоссе|"  # Russian
+    r"(?:av|bd|ul|al|os|ул|пр|пер)\.)"
+)
+# A name's words start with a capital in these languages ("Główna", "Ленина");
+# the little words of French and Spanish names need not.
+_NAME_WORD = (
+    r"(?:(?:de|del|de la|la|las|los|le|les|du|des|y)\s+"
+    r"|(?-i:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻА-ЯЁ])[\w'’.-]*\s*)"
+)
+_NUMBER_MARK = r"(?:n[º°o]\.?\s*|nr\.?\s*|№\s*|д\.\s*|дом\s+)?"
+_ADDRESS_NUMBER_FIRST = re.compile(
+    rf"(?<![\w-]){_HOUSE_NUMBER},?\s+{_STREET_WORD_ELSEWHERE}(?!\w)"
+    rf"(?:\s*{_NAME_WORD}){{0,4}}",
+    re.IGNORECASE,
+)
+_ADDRESS_NAME_FIRST = re.compile(
+    rf"(?<!\w){_STREET_WORD_ELSEWHERE}(?!\w)\s*{_NAME_WORD}{{1,4}},?\s*"
+    rf"{_NUMBER_MARK}{_HOUSE_NUMBER}(?![\w-])",
+    re.IGNORECASE,
+)
+# Scripts without capitals: the street word, at most three words, the number.
+_ADDRESS_UNCASED = re.compile(
+    r"(?<!\w)(?:شارع|الشارع|سٹریٹ|روڈ|گلی|রোড|স্ট্রিট|সড়ক|এভিনিউ)"
+    r"(?:\s+\S+){0,3}?\s+\d{1,5}(?:-\d{1,4})?(?!\d)"
+)
+# "4 piso", no; "piso 4", "appartement 3", "m. 4", "кв. 12", "شقة 5": yes.
+_APARTMENT_ELSEWHERE = re.compile(
+    r"(?<!\w)(?:apartamento|apto|departamento|depto|piso|puerta|"
+    r"appartement|appart|appt|[ée]tage|b[âa]timent|porte|apatman|etaj|"
+    r"mieszkani[aeu]|lokal[u]?|pi[ęe]tr[oze]+|klatka|"
+    r"квартир[аеуы]|этаж[еу]?|подъезд|корпус|дом|"
+    r"شقة|الشقة|شقتي|طابق|الطابق|فلیٹ|اپارٹمنٹ|منزل|ফ্ল্যাট|অ্যাপার্টমেন্ট|"
+    r"(?:m|app|lok|кв|корп|д)\.)"
+    r"\s*(?:n[º°o]\.?\s*|nr\.?\s*|№\s*)?#?\s*"
+    r"(?:\d[\w-]{0,5}|(?-i:[A-ZА-Я])\d{0,3})(?!\w)",
+    re.IGNORECASE,
+)
+# Chinese and Korean put the word after the number: 123号, 4B室, 1203호, 101동.
+# Not a date's day (5月3号) nor a subway line (7号线, 7호선).
+_CJK_ADDRESS = re.compile(
+    r"(?<![\d月])\d{1,5}(?:-\d{1,4})?[A-Za-z]?\s*"
+    r"(?:(?:号|號|호)(?![线線车車선])|室|楼|樓|层|層|单元|單元|栋|棟|층|동|번지)"
+)
+# Korean road names end in 로 or 길 and take the number after them.
+_KOREAN_ROAD = re.compile(r"[가-힣]+(?:로|길)\s*\d{1,5}(?:-\d{1,4})?(?!\d)")
+
+
 def redact_comment(text: str) -> str:
     """The comment with every personal detail replaced by a placeholder."""
     text = text.translate(_PLAIN_FORMS)
@@ -161,7 +218,13 @@ def redact_comment(text: str) -> str:
     text = _ZIP.sub(ADDRESS, text)
     text = _PO_BOX.sub(ADDRESS, text)
     text = _APARTMENT.sub(APARTMENT, text)
-    return _APARTMENT_AFTER_IN.sub(lambda match: match[1] + APARTMENT, text)
+    text = _APARTMENT_AFTER_IN.sub(lambda match: match[1] + APARTMENT, text)
+    text = _ADDRESS_NUMBER_FIRST.sub(ADDRESS, text)
+    text = _ADDRESS_NAME_FIRST.sub(ADDRESS, text)
+    text = _ADDRESS_UNCASED.sub(ADDRESS, text)
+    text = _APARTMENT_ELSEWHERE.sub(APARTMENT, text)
+    text = _KOREAN_ROAD.sub(ADDRESS, text)
+    return _CJK_ADDRESS.sub(ADDRESS, text)
 
 
 def _remove_phone_numbers(text: str) -> str:

@@ -167,6 +167,60 @@ def test_ordinary_complaint_text_is_not_redacted(text):
     assert redact_comment(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Je vis au 12 rue Main, appartement 3",
+            "Je vis au [address removed], [apartment removed]",
+        ),
+        (
+            "Vivo en la calle Main 12, apto 4B",
+            "Vivo en la [address removed], [apartment removed]",
+        ),
+        (
+            "Mieszkam przy ulicy Głównej 12 m. 4",
+            "Mieszkam przy [address removed] [apartment removed]",
+        ),
+        (
+            "Я живу на ул. Ленина, д. 5, кв. 12",
+            "Я живу на [address removed], [apartment removed]",
+        ),
+        (
+            "M ap viv nan 12 ri Flatbush, apatman 3",
+            "M ap viv nan [address removed], [apartment removed]",
+        ),
+        ("主街123号4B室", "主街[address removed][address removed]"),
+        (
+            "세종대로 110, 101동 1203호",
+            "[address removed], [address removed] [address removed]",
+        ),
+        (
+            "أسكن في شارع مين 123، شقة 5",
+            "أسكن في [address removed]، [apartment removed]",
+        ),
+        ("আমি মেইন রোড 12 এ থাকি", "আমি মেইন [address removed] এ থাকি"),
+    ],
+)
+def test_addresses_written_in_the_sites_other_languages_are_removed(text, expected):
+    assert redact_comment(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La calle estuvo sucia por 3 semanas. Llamé 2 veces.",
+        "La rue était sale pendant 3 jours, le 2 juin.",
+        "Ulica była brudna przez 3 dni.",
+        "Улица была грязной 3 дня.",
+        "我等了3天。5月3号打的电话，坐7号线。",
+        "3일 동안 기다렸어요. 2번 전화했어요. 지하철 7호선.",
+    ],
+)
+def test_ordinary_sentences_in_other_languages_keep_their_words(text):
+    assert redact_comment(text) == text
+
+
 def test_text_around_a_detail_keeps_its_own_characters():
     text = "谢谢！修好了，很快。（真的）20 m² and ½. 電話 ２１２-５５５-０１００"
 
