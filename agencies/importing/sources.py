@@ -119,7 +119,13 @@ class Source:
             gzip.GzipFile(fileobj=self._raw) if compressed else self._raw
         )
         self._stream = io.BufferedReader(stream)  # type: ignore[arg-type]
-        first = self._stream.peek(64)[:64].removeprefix(_UTF8_BOM).lstrip()[:1]
+        try:
+            with _whole_file_errors(path):
+                first = self._stream.peek(64)[:64].removeprefix(_UTF8_BOM)
+        except BaseException:
+            self.close()
+            raise
+        first = first.lstrip()[:1]
         self.is_json = first in (b"[", b"{")
         self.format = ("json" if self.is_json else "csv") + (
             "+gzip" if compressed else ""
@@ -157,7 +163,7 @@ class Source:
 
     def __iter__(self) -> Iterator[Record | Reject]:
         records = self._json_records() if self.is_json else self._csv_records()
-        with _whole_file_errors():
+        with _whole_file_errors(self.path):
             yield from records
 
     def _read_csv_header(self) -> None:
@@ -175,7 +181,7 @@ class Source:
 
         self._held = held
         self._reader = csv.reader(lines())
-        with _whole_file_errors():
+        with _whole_file_errors(self.path):
             try:
                 header = next(self._reader)
             except StopIteration:
@@ -304,20 +310,42 @@ def _lost(start: int, end: int) -> str:
 
 
 @contextmanager
-def _whole_file_errors() -> Iterator[None]:
+def _whole_file_errors(path: Path) -> Iterator[None]:
     # A file that is damaged as a whole fails as a whole: importing the part
     # before the damage would look like a complete import.
     try:
         yield
     except UnicodeDecodeError as error:
         raise SourceError(
-            f"the file is not UTF-8 text (byte {error.start} of a line cannot be "
-            "read); export it again as UTF-8"
+            f"the file is not UTF-8 text ({_first_undecodable(path)}); export it "
+            "again as UTF-8"
         ) from error
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise SourceError(
             f"the compressed file is damaged or cut short ({error})"
         ) from error
+
+
+def _first_undecodable(path: Path) -> str:
+    """Where the first byte that is not UTF-8 is, as "line N, byte B".
+
+    The decoder reads ahead by blocks, so its own position says nothing about
+    the line; the file is read again, a line at a time, to find it. A newline
+    byte is never part of a UTF-8 character, so splitting on it is safe.
+    """
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw
+        try:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    return f"line {number}, byte {error.start + 1} cannot be read"
+        except (EOFError, gzip.BadGzipFile, zlib.error):
+            pass
+    return "a byte cannot be read"
 
 
 def _json_value(value: object) -> str:

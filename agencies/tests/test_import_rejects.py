@@ -192,10 +192,39 @@ def test_a_file_that_is_not_utf8_fails_clearly_and_stores_nothing(tmp_path):
         + "102,01/15/2024 10:00:00 AM,HPD,CAFÉ,Open\n".encode("latin-1")
     )
 
-    with pytest.raises(SourceError, match="not UTF-8"):
+    with pytest.raises(SourceError, match="not UTF-8 text \\(line 3, byte 35 "):
         import_service_requests(path=path)
 
     assert stored_keys() == []
+
+
+def test_a_byte_that_is_not_utf8_far_into_a_file_is_found_on_its_line(tmp_path):
+    rows = "".join(
+        f"{key},01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
+        for key in range(100, 20_100)
+    )
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress((HEADER + rows).encode() + b"20100,Op\xe9n\n"))
+
+    with pytest.raises(SourceError, match="line 20002, byte 9 cannot be read"):
+        import_service_requests(path=path)
+
+    assert stored_keys() == []
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [b"\x1f\x8b", b"\x1f\x8b\x07\x00" + b"\x00" * 20],
+    ids=["cut after two bytes", "unknown compression method"],
+)
+def test_a_gzip_damaged_at_its_start_fails_clearly(tmp_path, damaged):
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(damaged)
+
+    with pytest.raises(SourceError, match="damaged or cut short"):
+        import_service_requests(path=path)
+
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
 
 
 def test_a_truncated_gzip_fails_clearly_and_stores_nothing(tmp_path):
