@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from agencies.open311 import views
 
@@ -43,4 +43,7 @@ urlpatterns = [
         views.service_request,
         name="request",
     ),
+    # Anything else under the API, e.g. requests.csv or requests/12 without a
+    # format, gets the spec's error list, not the site's HTML page.
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found),
 ]

@@ -82,3 +82,15 @@ def service_request(request: HttpRequest, service_request_id: str, format: str):
         )
     # The spec answers one request as a list of one, like GET requests.
     return _requests_response(format, documents)
+
+
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    format = "xml" if rest.lower().endswith(".xml") else "json"
+    return _answer(
+        error_response(
+            format,
+            404,
+            "No such resource. This API answers services.json, requests.json and "
+            "requests/<id>.json (or .xml).",
+        )
+    )

@@ -180,6 +180,28 @@ def test_a_request_id_that_is_not_a_number_gets_the_spec_error(
 
 
 @pytest.mark.parametrize(
+    ("path", "format"),
+    [
+        ("requests.csv", "json"),
+        ("requests.JSON", "json"),
+        ("requests/56920037", "json"),
+        ("discovery.json", "json"),
+        ("services/heat.xml", "xml"),
+    ],
+)
+def test_any_other_address_gets_the_spec_error_in_its_format(client, path, format):
+    response = client.get(f"/open311/v2/{path}")
+
+    assert response.status_code == 404
+    assert format in response["Content-Type"]
+    if format == "json":
+        assert response.json()[0]["code"] == 404
+    else:
+        root = ElementTree.fromstring(response.content)  # noqa: S314 (our own response)
+        assert [(e.tag, e.findtext("code")) for e in root] == [("error", "404")]
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-04-01T00:00:01Z"},
