@@ -101,6 +101,7 @@ _ISO_DATE = re.compile(
 _ZIP = re.compile(r"(\d{5})(?:\.0+|-\d{4})?")
 _BBL = re.compile(r"([1-5]\d{9})(?:\.0+)?")
 _UNIQUE_KEY = re.compile(r"\d{1,18}(?:\.0+)?")
+_LONG_KEY = re.compile(r"0*[1-9]\d{18,}(?:\.0+)?")
 _DECIMAL = re.compile(r"-?\d+\.\d+")
 # The three-digit prefixes of zip codes inside the five boroughs.
 _CITY_ZIP_PREFIXES = frozenset(
@@ -374,6 +375,11 @@ def parse_unique_key(text: str) -> int:
         return key
     if not text:
         raise RejectedRow("missing unique key")
+    if _LONG_KEY.fullmatch(text):
+        raise RejectedRow(
+            f"unique key is longer than 18 digits, more than any request number: "
+            f"{text[:40]!r}"
+        )
     if not _UNIQUE_KEY.fullmatch(text) or int(float(text)) == 0:
         raise RejectedRow(f"unique key is not a positive whole number: {text[:40]!r}")
     return int(text.split(".")[0])

@@ -47,7 +47,8 @@ def test_csv_rows_without_a_whole_number_key_are_rejected_with_their_line(tmp_pa
         + "abc,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
         + "12.5,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
         + "0,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
-        + "102.0,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n",
+        + "102.0,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n"
+        + "9223372036854775807,01/15/2024 10:00:00 AM,HPD,HEAT/HOT WATER,Open\n",
     )
 
     run = import_service_requests(path=path)
@@ -57,9 +58,14 @@ def test_csv_rows_without_a_whole_number_key_are_rejected_with_their_line(tmp_pa
         (4, "unique key is not a positive whole number: 'abc'"),
         (5, "unique key is not a positive whole number: '12.5'"),
         (6, "unique key is not a positive whole number: '0'"),
+        (
+            8,
+            "unique key is longer than 18 digits, more than any request number: "
+            "'9223372036854775807'",
+        ),
     ]
     assert stored_keys() == [101, 102]
-    assert (run.inserted, run.rejected) == (2, 4)
+    assert (run.inserted, run.rejected) == (2, 5)
 
 
 def test_a_csv_row_with_the_wrong_number_of_fields_is_rejected_with_its_text(
