@@ -78,6 +78,12 @@ def publish_month(
         return latest, False
     if latest is None and correction_note:
         raise PublicationError(f"{month:%Y-%m} has no release to correct.")
+    if latest is not None and correction_note.strip() == latest.note.strip():
+        # The same command run twice would publish the same correction twice.
+        raise PublicationError(
+            f"{latest.slug} was already published with this note; a further "
+            "correction needs a note of its own."
+        )
 
     k = min_group_size or settings.OPEN_DATA_MIN_GROUP_SIZE
     release = Release(

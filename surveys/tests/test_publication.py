@@ -477,6 +477,18 @@ def test_a_correction_is_a_new_labelled_release_and_old_files_stay():
     assert {r["agency"] for r in csv_rows(second)} == {"HPD", "DOT"}
 
 
+def test_the_same_correction_run_twice_publishes_it_once():
+    for i in range(K):
+        answer(day=1 + i)
+    publish_month(month=MONTH)
+    publish_month(month=MONTH, correction_note="Late DOT answers.")
+
+    with pytest.raises(PublicationError, match="already published with this note"):
+        publish_month(month=MONTH, correction_note=" Late DOT answers. ")
+
+    assert Release.objects.count() == 2
+
+
 def test_real_releases_leave_out_simulated_answers_and_demo_releases_say_demo(client):
     for i in range(K):
         answer(day=1 + i)
