@@ -189,7 +189,7 @@ def _load(
                         item.line,
                         str(error),
                         item.values.get("unique_key", ""),
-                        source.current_text() or _record(item),
+                        source.current_text(),
                     )
                 )
                 continue
@@ -205,10 +205,6 @@ def _load(
     if progress is not None:
         progress(rows_read, source.size, source.size)
     return result, rows_read
-
-
-def _record(item) -> str:
-    return "; ".join(f"{name}={value}" for name, value in item.values.items() if value)
 
 
 def _finish(run: ImportRun, status: str, error: str = "") -> None:

@@ -133,6 +133,7 @@ class Source:
         # The fields a CSV header names; None for JSON, where Socrata leaves out
         # the keys of null fields, so that a record without a key means empty.
         self.columns: frozenset[str] | None = None
+        self._json_item: object = None
         if not self.is_json:
             try:
                 self._read_csv_header()
@@ -155,10 +156,10 @@ class Source:
         self.close()
 
     def current_text(self) -> str:
-        """The file's own text of the CSV record read last, its lines joined as
-        they stand, for a rejects file to give it back as written; "" for JSON."""
+        """The record read last as the file gives it, for a rejects file: a CSV
+        record's lines joined as they stand, a JSON record as one line of JSON."""
         if self.is_json:
-            return ""
+            return _json_text(self._json_item)
         return "".join(self._held).rstrip("\r\n")
 
     def __iter__(self) -> Iterator[Record | Reject]:
@@ -269,6 +270,7 @@ class Source:
                     f"invalid JSON after record {number - 1}, so nothing was imported: "
                     f"{error}"
                 ) from error
+            self._json_item = item
             if not isinstance(item, dict):
                 yield Reject(number, "not a JSON object", record=_json_text(item))
                 continue

@@ -126,6 +126,7 @@ def test_a_json_element_that_is_not_an_object_is_rejected_with_its_number(tmp_pa
                 "103",
                 {"unique_key": "abc", "agency": "HPD"},
                 {"unique_key": "104", "agency": "HPD"},
+                {"unique_key": None, "agency": "HPD"},
             ]
         ),
     )
@@ -155,7 +156,13 @@ def test_a_json_element_that_is_not_an_object_is_rejected_with_its_number(tmp_pa
             "line": "5",
             "reason": "unique key is not a positive whole number: 'abc'",
             "unique_key": "abc",
-            "record": "unique_key=abc; agency=HPD",
+            "record": '{"unique_key": "abc", "agency": "HPD"}',
+        },
+        {
+            "line": "7",
+            "reason": "missing unique key",
+            "unique_key": "",
+            "record": '{"unique_key": null, "agency": "HPD"}',
         },
     ]
     assert stored_keys() == [101, 104]
