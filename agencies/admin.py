@@ -17,6 +17,7 @@ from agencies.models import (
 )
 from agencies.quality import Flag
 from agencies.roles import agency_code_of, scope_to_user, sees_all_agencies
+from config.numbers import stored_number
 from resolutions.models import ResolutionNotice
 
 
@@ -251,8 +252,14 @@ class ServiceRequestAdmin(AgencyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mode
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term.isdigit():
-            return queryset.filter(unique_key=int(term)), False
+        if term.isascii() and term.isdigit():
+            number = stored_number(term)
+            found = (
+                queryset.none()
+                if number is None
+                else queryset.filter(unique_key=number)
+            )
+            return found, False
         return super().get_search_results(request, queryset, term)
 
     @admin.display(description="flags")

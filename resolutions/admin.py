@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from agencies.admin import AgencyScopedAdminMixin, ReadOnlyAdminMixin, count_of
 from agencies.models import ServiceRequest
 from agencies.roles import scope_to_user
+from config.numbers import stored_number
 from resolutions import plain_language, services
 from resolutions.diff import word_diff
 from resolutions.forms import (
@@ -372,10 +373,10 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
         """The version as a resident will see it: web page, email and SMS."""
         description = self._description(request, object_id)
         versions = description.versions.prefetch_related("translations")
-        version_id = request.GET.get("version")
+        version_id = stored_number(request.GET.get("version", ""))
         version = (
             get_object_or_404(versions, pk=version_id)
-            if version_id and version_id.isdigit()
+            if version_id is not None
             else description.working_version or description.published_version
         )
         languages = dict(settings.LANGUAGES)

@@ -26,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 from agencies.admin import AgencyScopedAdminMixin, ReadOnlyAdminMixin
 from agencies.models import Agency
 from agencies.roles import scope_to_user
+from config.numbers import stored_number
 from surveys import versioning
 from surveys.addresses import address_digest
 from surveys.admin_forms import (
@@ -66,8 +67,10 @@ from surveys.preview import preview_version
 from surveys.publication.redaction import redact_comment
 from surveys.retention import (
     check_identifiers,
+    contacts_with_number,
     forget_contact,
     forget_resident,
+    is_possible_number,
 )
 
 Status = SurveyVersion.Status
@@ -145,9 +148,11 @@ class SurveyVersionFilter(admin.SimpleListFilter):
         return [(str(v.pk), f"{v.survey.name} v{v.number}") for v in versions]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(survey_version_id=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        if (version_id := stored_number(self.value())) is None:
+            return queryset.none()
+        return queryset.filter(survey_version_id=version_id)
 
 
 class CompletenessFilter(admin.SimpleListFilter):
@@ -828,11 +833,10 @@ class RecordAdmin(
 
     def get_search_results(self, request, queryset, search_term):
         """A request number finds its records; nothing else is searched."""
-        term = search_term.strip()
-        if not term:
+        if not search_term.strip():
             return queryset, False
-        if term.isdigit():
-            return queryset.filter(**{self.request_field: int(term)}), False
+        if (number := stored_number(search_term)) is not None:
+            return queryset.filter(**{self.request_field: number}), False
         return queryset.none(), False
 
     @admin.display(description="service request", ordering="service_request_id")
@@ -1173,14 +1177,16 @@ class ContactAdmin(RecordAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term and not term.isdigit() and can_see_contact_details(request.user):
-            return (
-                queryset.filter(
-                    Q(email__iexact=term) | Q(phone_e164=term) | Q(phone_as_given=term)
-                ),
-                False,
-            )
-        return super().get_search_results(request, queryset, search_term)
+        if not term or not can_see_contact_details(request.user):
+            return super().get_search_results(request, queryset, search_term)
+        # A request number, an email address, or a phone number in any format
+        # that reads as the same number, as forgetting a resident takes it.
+        found = Q(email__iexact=term) | Q(phone_as_given=term)
+        if is_possible_number(term):
+            found |= Q(pk__in=contacts_with_number(term))
+        if (number := stored_number(term)) is not None:
+            found |= Q(**{self.request_field: number})
+        return queryset.filter(found), False
 
     def lookup_allowed(self, lookup, value, request) -> bool:
         # Admin lets a URL filter on any local field; filtering by address would

@@ -108,7 +108,7 @@ def check_identifiers(*, email: str, phone: str) -> tuple[str, str]:
         raise ContactError("", "Give an email address or a phone number.")
     if email and not _is_email(email):
         raise ContactError("email", "Enter a valid email address.")
-    if phone and not _is_possible_number(phone):
+    if phone and not is_possible_number(phone):
         raise ContactError(
             "phone",
             "Enter a valid phone number: ten digits for a US number, or the "
@@ -158,7 +158,7 @@ def forget_contact(
         (
             number
             for number in (contact.phone_e164, contact.phone_as_given.strip())
-            if number and _is_possible_number(number)
+            if number and is_possible_number(number)
         ),
         "",
     )
@@ -177,7 +177,7 @@ def _forget(
     if email:
         matches |= Q(email__iexact=email)
     if phone:
-        matches |= Q(pk__in=_contacts_with_number(phone))
+        matches |= Q(pk__in=contacts_with_number(phone))
     with transaction.atomic():
         deleted = _delete(Contact.objects.filter(matches).select_for_update())
         record = ContactDeletion.objects.create(
@@ -210,7 +210,7 @@ def _is_email(text: str) -> bool:
     return bool(text)
 
 
-def _is_possible_number(text: str) -> bool:
+def is_possible_number(text: str) -> bool:
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
@@ -227,7 +227,7 @@ def _number(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _contacts_with_number(phone: str) -> list[int]:
+def contacts_with_number(phone: str) -> list[int]:
     """Contacts given this number, textable (stored in E.164) or not (as given)."""
     wanted = _number(phone)
     last_digits = re.sub(r"\D", "", phone)[-4:]

@@ -5,7 +5,6 @@ personal (see agencies.open311.documents). Creating requests (POST) is not offer
 residents report through 311 itself.
 """
 
-from django.db.models import BigIntegerField
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -18,6 +17,7 @@ from agencies.open311.documents import (
     xml_response,
 )
 from agencies.open311.query import QueryError, parse_requests_query
+from config.numbers import stored_number
 
 # Public data that changes by the import: caches and browsers may keep it briefly,
 # and pages on other sites may read it.
@@ -25,9 +25,6 @@ _SHARED_HEADERS = {
     "Cache-Control": "public, max-age=300",
     "Access-Control-Allow-Origin": "*",
 }
-
-# Request numbers are stored as 64-bit integers: a longer number is no request.
-_LARGEST_KEY = BigIntegerField.MAX_BIGINT
 
 
 def _answer(response: HttpResponse) -> HttpResponse:
@@ -67,14 +64,13 @@ def service_requests(request: HttpRequest, format: str) -> HttpResponse:
 @require_safe
 def service_request(request: HttpRequest, service_request_id: str, format: str):
     # Request numbers are plain digits; "abc", "-1" or "1e3" name no request.
-    if not (service_request_id.isascii() and service_request_id.isdigit()) or (
-        int(service_request_id) > _LARGEST_KEY
-    ):
+    number = stored_number(service_request_id)
+    if number is None:
         found = ServiceRequest.objects.none()
     else:
         found = ServiceRequest.objects.select_related(
             "agency", "complaint_type"
-        ).filter(unique_key=int(service_request_id))
+        ).filter(unique_key=number)
     documents = request_documents(found)
     if not documents:
         return _answer(

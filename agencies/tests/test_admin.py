@@ -80,6 +80,18 @@ def test_service_requests_are_found_by_number_and_by_address(staff_client, reque
     assert list(by_address.context["cl"].result_list) == [requests_[0]]
 
 
+@pytest.mark.parametrize("term", ["²", "9" * 25])
+def test_a_request_number_no_request_can_have_finds_nothing(
+    staff_client, requests_, term
+):
+    url = reverse("admin:agencies_servicerequest_changelist")
+
+    response = staff_client.get(url, {"q": term})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
 def test_service_requests_filter_by_flag(staff_client, requests_):
     url = reverse("admin:agencies_servicerequest_changelist")
 

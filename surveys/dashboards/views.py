@@ -21,6 +21,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from agencies.roles import agency_code_of, sees_all_agencies
 from config.csv_export import csv_response
+from config.numbers import stored_number
 from resolutions.models import ResolutionDescription
 from surveys.dashboards import charts, figures
 from surveys.dashboards.figures import Dimension, Filters, Row
@@ -423,13 +424,12 @@ def versions(request: HttpRequest) -> HttpResponse:
     comparisons: list[figures.Comparison] = []
     chosen = request.GET.get("description", "")
     if chosen:
-        # isdigit() alone takes "²", which int() refuses.
-        if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 18:
+        if (description_id := stored_number(chosen)) is None:
             raise Http404
         queryset = ResolutionDescription.objects.all()
         if filters.agency is not None:
             queryset = queryset.filter(agency_id=filters.agency)
-        description = queryset.filter(pk=int(chosen)).first()
+        description = queryset.filter(pk=description_id).first()
         if description is None:
             raise Http404
         rows, comparisons = figures.version_comparison(filters, description)

@@ -755,6 +755,46 @@ def test_liaisons_cannot_search_by_email_or_phone(client, log_in, records, liais
     ]
 
 
+@pytest.mark.parametrize(
+    "number", ["+12125550123", "2125550123", "(212) 555-0123", "212-555-0123"]
+)
+def test_supervisors_find_a_resident_by_phone_in_any_format(
+    client, log_in, records, supervisor, number
+):
+    log_in(supervisor)
+
+    response = client.get(changelist(Contact), {"q": number})
+
+    assert {c.service_request_id for c in response.context["cl"].result_list} == {
+        70000001,
+        70000002,
+    }
+
+
+@pytest.mark.parametrize("model", [Invitation, Message, Response, Contact])
+@pytest.mark.parametrize("term", ["²", "١٢", "99999999999999999999999"])
+def test_a_search_for_a_number_no_request_can_have_finds_nothing(
+    client, log_in, records, supervisor, model, term
+):
+    log_in(supervisor)
+
+    response = client.get(changelist(model), {"q": term})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
+def test_a_survey_version_filter_too_large_to_exist_finds_nothing(
+    client, log_in, records, supervisor
+):
+    log_in(supervisor)
+
+    response = client.get(changelist(Response), {"version": "9" * 25})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
 def test_supervisors_find_a_resident_by_email(client, log_in, records, supervisor):
     log_in(supervisor)
 
