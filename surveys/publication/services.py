@@ -17,6 +17,7 @@ from surveys.models import Release
 from surveys.publication import dictionary
 from surveys.publication.comments import queue_missing_reviews
 from surveys.publication.generalisation import generalise
+from surveys.publication.redaction import redact_comment
 from surveys.publication.rows import (
     answer_columns,
     funnel_sql,
@@ -78,6 +79,7 @@ def publish_month(
         return latest, False
     if latest is None and correction_note:
         raise PublicationError(f"{month:%Y-%m} has no release to correct.")
+    _check_publishable_note(correction_note)
     if latest is not None and correction_note.strip() == latest.note.strip():
         # The same command run twice would publish the same correction twice.
         raise PublicationError(
@@ -131,6 +133,7 @@ def withdraw_release(
     reason = reason.strip()
     if not reason:
         raise PublicationError("Say why the release is withdrawn; it is published.")
+    _check_publishable_note(reason)
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.is_withdrawn:
@@ -146,6 +149,17 @@ def withdraw_release(
         )
     logger.warning("release %s (%s) withdrawn", release.pk, release.slug)
     return release, _delete_files(release)
+
+
+def _check_publishable_note(note: str) -> None:
+    """A correction's note and a withdrawal's reason are published as written:
+    refuse one with anything the comment redaction would remove."""
+    if redact_comment(note) != note:
+        raise PublicationError(
+            "The note is published as written: leave out email addresses, phone "
+            "numbers, street addresses, apartments and other personal details "
+            f"(it reads: {redact_comment(note)!r})."
+        )
 
 
 def _delete_files(release: Release) -> list[str]:

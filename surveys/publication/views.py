@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
 from config.languages import activate_supported
@@ -88,6 +89,10 @@ def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         )
     key, content_type = FILE_KINDS[kind]
     item = release.files[key]
+    etag = f'"{item["sha256"]}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
     path = Path(settings.OPEN_DATA_DIR) / item["path"]
     if not path.is_file():
         raise Http404("File missing.")
@@ -97,9 +102,10 @@ def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         as_attachment=kind.endswith(".csv"),
         filename=item["name"],
     )
-    # Published files never change: caches may keep them.
-    response["Cache-Control"] = "public, max-age=86400, immutable"
-    response["ETag"] = f'"{item["sha256"]}"'
+    # Published files never change, but a release may be withdrawn: caches keep
+    # a file for five minutes, then ask again, and an unchanged one costs a 304.
+    response["Cache-Control"] = "public, max-age=300"
+    response["ETag"] = etag
     return response
 
 

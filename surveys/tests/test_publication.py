@@ -689,3 +689,34 @@ def test_a_withdrawal_needs_a_reason_and_happens_once():
     with pytest.raises(CommandError, match="No release '2025-03-r7'"):
         call_command("withdraw_open_data", "2025-03-r7", "--reason", "Typo.")
     assert Release.objects.get().withdrawal_reason == "Exposed a resident."
+
+
+def test_caches_keep_a_file_minutes_not_days_and_revalidate_cheaply(client):
+    for i in range(K):
+        answer(day=1 + i)
+    release, _ = publish_month(month=MONTH)
+    url = "/open-data/2025-03-r1/results.csv"
+
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first["Cache-Control"] == "public, max-age=300"
+    assert first["ETag"] == f'"{release.files["rows_csv"]["sha256"]}"'
+    assert again.status_code == 304 and not again.content
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["Jane wrote from jane.doe@example.org", "Call 212-555-0187", "at 123 Main St"],
+)
+def test_a_published_note_with_personal_details_is_refused(note):
+    for i in range(K):
+        answer(day=1 + i)
+    release, _ = publish_month(month=MONTH)
+
+    with pytest.raises(PublicationError, match="leave out email addresses"):
+        withdraw_release(release, reason=note)
+    with pytest.raises(PublicationError, match="leave out email addresses"):
+        publish_month(month=MONTH, correction_note=note)
+
+    assert Release.objects.get().withdrawn_at is None
