@@ -237,6 +237,46 @@ def _check_placeholders(text: str, field: FieldName) -> list[Finding]:
     return findings
 
 
+# --- Markup ----------------------------------------------------------------------
+
+# An HTML tag or comment: "<b>", "</a>", "<img src=x>", "<!-- -->". A "<" before a
+# space or a digit ("< 5 days", "<3") is ordinary text.
+_TAG = re.compile(
+    r"<(?:[A-Za-z][\w-]*(?:\s[^<>]*)?|/[A-Za-z][\w-]*\s*|!--.*?--)>", re.S
+)
+
+
+def find_markup(text: str) -> str:
+    """The first HTML tag in `text`, or "".
+
+    Residents get texts as written, in emails, texts, web pages and Open311: a
+    tag would show as its characters, and an app that renders Open311 notes as
+    HTML would run it.
+    """
+    tag = _TAG.search(text)
+    return tag[0] if tag else ""
+
+
+def _check_markup(text: str, field: FieldName) -> list[Finding]:
+    tag = find_markup(text)
+    if not tag:
+        return []
+    return [
+        Finding(
+            Level.ERROR,
+            "markup",
+            _(
+                "“%(tag)s” is HTML. Residents get this text as written, so they "
+                "would see the tag itself: write plain text, with a new line "
+                "where you want a break."
+            )
+            % {"tag": tag[:40]},
+            field,
+            tag,
+        )
+    ]
+
+
 # --- Reading grade ----------------------------------------------------------------
 
 # Words as textstat counts them: a number is one word of one syllable.
@@ -522,7 +562,7 @@ def check_text(
     if not text.strip():
         return [Finding(Level.ERROR, "empty", _("Write the text residents will read."))]
 
-    findings = _check_placeholders(text, "text")
+    findings = _check_placeholders(text, "text") + _check_markup(text, "text")
     filled = _substitute(text, _TYPICAL_VALUES)
     has_placeholders = filled != text
 
@@ -806,7 +846,9 @@ def check_sms(
             )
         ]
 
-    findings = _check_placeholders(sms_text, "sms_text")
+    findings = _check_placeholders(sms_text, "sms_text") + _check_markup(
+        sms_text, "sms_text"
+    )
     counted_values = _LONGEST_VALUES | {
         name: value.strip()
         for name, value in (values or {}).items()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from resolutions import plain_language
 from surveys.models import (
     Choice,
     ChoiceTranslation,
@@ -262,6 +263,45 @@ def survey_version_problems(version: SurveyVersion) -> list[str]:
     return problems
 
 
+def markup_problems(version: SurveyVersion) -> list[str]:
+    """Every text residents read, in every language, must be plain text.
+
+    Checked on submission, apart from survey_version_problems, so that the
+    version pages need not read every translation for it.
+    """
+    texts: list[tuple[str, str]] = [("Title", version.title)]
+    texts.append(("Introduction", version.introduction))
+    for translation in version.translations.all():
+        texts.append((f"Title ({translation.language})", translation.title))
+        texts.append(
+            (f"Introduction ({translation.language})", translation.introduction)
+        )
+    questions = version.questions.prefetch_related(
+        "translations", "choices__translations"
+    )
+    for question in questions:
+        name = f"Question {question.position} (“{question.key}”)"
+        texts += [(name, question.prompt), (f"{name}: help text", question.help_text)]
+        for translation in question.translations.all():
+            texts.append((f"{name} ({translation.language})", translation.prompt))
+            texts.append(
+                (f"{name}: help text ({translation.language})", translation.help_text)
+            )
+        for choice in question.choices.all():
+            label = f"{name}: choice “{choice.value}”"
+            texts.append((label, choice.label))
+            texts += [
+                (f"{label} ({translation.language})", translation.label)
+                for translation in choice.translations.all()
+            ]
+    return [
+        f"{label}: “{tag[:40]}” is HTML. Residents see texts as written, so they "
+        "would see the tag itself; write plain text."
+        for label, text in texts
+        if (tag := plain_language.find_markup(text))
+    ]
+
+
 def _question_problems(question: Question, version: SurveyVersion) -> list[str]:
     name = f"Question {question.position} (“{question.key}”)"
     problems: list[str] = []
@@ -386,7 +426,7 @@ def submit_survey_version(*, version: SurveyVersion, actor) -> SurveyVersion:
             f"Only a draft can be submitted; version {current.number} is "
             f"{current.get_status_display().lower()}."
         )
-    problems = survey_version_problems(current)
+    problems = survey_version_problems(current) + markup_problems(current)
     if problems:
         raise SubmissionBlocked(problems)
 

@@ -162,9 +162,13 @@ def test_the_review_page_escapes_the_texts_it_compares(
         version=draft,
         editor=liaison,
         expected_revision=draft.revision,
-        text="Inspectors went to <b>the building</b>. Call 311 if it happens again.",
+        text="Inspectors went to the building. Call 311 if it happens again.",
     )
     submit_version(version=draft, actor=liaison)
+    # Markup cannot be submitted; a version stored before that check may hold it.
+    type(draft).objects.filter(pk=draft.pk).update(
+        text="Inspectors went to <b>the building</b>. Call 311 if it happens again."
+    )
 
     response = client_for(reviewer).get(url("review", description))
 

@@ -108,6 +108,38 @@ def test_placeholders_in_sms_are_checked_too():
     assert finding.field == "sms_text"
 
 
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<script>alert("x")</script>',
+        "<b>",
+        '<a href="javascript:alert(1)">',
+        "<img src=x onerror=alert(1)>",
+        "</p>",
+        "<!-- note -->",
+    ],
+)
+def test_html_in_either_text_is_an_error_naming_the_tag(tag):
+    text = GOOD_NYPD_NOISE.replace("Police officers", f"{tag} Police officers")
+    sms = GOOD_NYPD_NOISE_SMS.replace("NYPD went", f"{tag} NYPD went")
+
+    web = only(check_text(text), "markup")
+    phone = only(check_sms(sms), "markup")
+
+    assert web.level == phone.level == Level.ERROR
+    assert web.field == "text" and phone.field == "sms_text"
+    assert tag.startswith(web.subject) and tag.startswith(phone.subject)
+    assert has_errors(check_version(text, sms, for_submission=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wait < 5 days, then call 311.", "It took <3 hours.", "Noise > 80 dB <- here"],
+)
+def test_angle_brackets_in_ordinary_text_are_not_markup(text):
+    assert "markup" not in codes(check_text(text) + check_sms(text))
+
+
 def test_fill_placeholders_uses_the_values_given():
     text = "{agency_name} went to {address} on {closed_date}. Ref {request_number}."
 

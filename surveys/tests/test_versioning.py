@@ -453,3 +453,24 @@ def test_a_version_with_missing_translations_can_still_be_published(
 
     draft.refresh_from_db()
     assert draft.status == Status.PUBLISHED
+
+
+def test_html_in_any_text_residents_read_blocks_submission(draft, city_admin):
+    question = draft.questions.get(key="comment")
+    QuestionTranslation.objects.update_or_create(
+        question=question, language="es", defaults={"prompt": "<b>¿Algo más?</b>"}
+    )
+    choice = Choice.objects.filter(question__version=draft).first()
+    choice.label = '<img src=x onerror="alert(1)">'
+    choice.save()
+
+    with pytest.raises(SubmissionBlocked) as blocked:
+        submit_survey_version(version=draft, actor=city_admin)
+
+    assert blocked.value.problems == [
+        f"Question {choice.question.position} (“{choice.question.key}”): choice "
+        f'“{choice.value}”: “<img src=x onerror="alert(1)">” is HTML. Residents '
+        "see texts as written, so they would see the tag itself; write plain text.",
+        f"Question {question.position} (“comment”) (es): “<b>” is HTML. Residents "
+        "see texts as written, so they would see the tag itself; write plain text.",
+    ]
