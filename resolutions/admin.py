@@ -245,6 +245,7 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
         if "check" in request.POST:
             return None
         try:
+            revision = working.revision
             version = services.save_draft(
                 version=working,
                 editor=request.user,
@@ -273,9 +274,17 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
         except services.TransitionError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(self._url("draft", description))
-        self.message_user(
-            request, f"Draft version {version.number} saved.", messages.SUCCESS
-        )
+        if version.revision == revision:
+            self.message_user(
+                request,
+                f"Nothing changed in draft version {version.number}, so nothing was "
+                "saved.",
+                messages.INFO,
+            )
+        else:
+            self.message_user(
+                request, f"Draft version {version.number} saved.", messages.SUCCESS
+            )
         return HttpResponseRedirect(self._url("draft", description))
 
     def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

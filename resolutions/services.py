@@ -137,7 +137,9 @@ def save_draft(
     """Save an edit of a draft, refusing it if someone saved since the form opened.
 
     `translations` maps a language code to (text, SMS text); an empty text removes
-    that translation. A returned version becomes a draft again.
+    that translation. A returned version becomes a draft again. A save of a draft
+    that changes nothing records nothing: the editor does not become one of its
+    authors (who may not approve it), and others' open forms stay current.
     """
     _require(editor, "resolutions.change_descriptionversion", version.description)
     current = _locked(version)
@@ -152,6 +154,15 @@ def save_draft(
             f"Version {current.number} is {current.get_status_display().lower()} and can "
             "no longer be edited."
         )
+
+    if current.status == Status.DRAFT and not _changes(
+        current,
+        text=text,
+        sms_text=sms_text,
+        change_note=change_note,
+        translations=translations,
+    ):
+        return current
 
     previous_status = current.status
     current.text = text.strip()
@@ -169,6 +180,34 @@ def save_draft(
             current, previous_status, editor, comment="Edited after it was returned"
         )
     return current
+
+
+def _changes(
+    version: DescriptionVersion,
+    *,
+    text: str,
+    sms_text: str,
+    change_note: str,
+    translations: Mapping[str, tuple[str, str]] | None,
+) -> bool:
+    """Whether saving these texts would change the stored version."""
+    stored = (version.text, version.sms_text, version.change_note)
+    if (text.strip(), sms_text.strip(), change_note.strip()) != stored:
+        return True
+    if translations is None:
+        return False
+    kept = {t.language: (t.text, t.sms_text) for t in version.translations.all()}
+    wanted = {
+        language: (text.strip(), sms.strip())
+        for language, (text, sms) in translations.items()
+        if text.strip()
+    }
+    removed = {
+        language for language, (text, _) in translations.items() if not text.strip()
+    }
+    return any(kept.get(language) != pair for language, pair in wanted.items()) or bool(
+        removed & kept.keys()
+    )
 
 
 def _save_translations(

@@ -284,12 +284,19 @@ class VersionEditMixin:
         raise NotImplementedError
 
     def save_related(self, request, form, formsets, change) -> None:
-        versioning.record_survey_edit(
-            version=self._version_of(form.instance),
-            editor=request.user,
-            change=self._describe(form, formsets),
-            expected_revision=form.cleaned_data.get("loaded_revision"),
+        version = self._version_of(form.instance)
+        unchanged = not form.changed_data and not any(
+            formset.has_changed() for formset in formsets
         )
+        # A save that changes nothing records nothing: the editor does not join
+        # the authors barred from approving, nor make others' open forms stale.
+        if not (change and unchanged and version.status == SurveyVersion.Status.DRAFT):
+            versioning.record_survey_edit(
+                version=version,
+                editor=request.user,
+                change=self._describe(form, formsets),
+                expected_revision=form.cleaned_data.get("loaded_revision"),
+            )
         super().save_related(request, form, formsets, change)
 
 

@@ -207,6 +207,68 @@ def test_a_save_bumps_the_revision_and_records_the_editor(
     assert history(saved) == [("", "draft", "lena", "Started from version 1")]
 
 
+def test_a_save_that_changes_nothing_records_nothing(description, liaison, reviewer):
+    draft = start_draft(description=description, author=liaison)
+    draft = save_draft(
+        version=draft,
+        editor=liaison,
+        expected_revision=draft.revision,
+        text=PLAIN_TEXT,
+        sms_text=PLAIN_SMS,
+    )
+    translations = {t.language: (t.text, t.sms_text) for t in draft.translations.all()}
+
+    unchanged = save_draft(
+        version=draft,
+        editor=reviewer,
+        expected_revision=draft.revision,
+        text=f" {PLAIN_TEXT}\n",
+        sms_text=PLAIN_SMS,
+        change_note=draft.change_note,
+        translations=translations | {"ru": ("", "")},
+    )
+
+    unchanged.refresh_from_db()
+    assert unchanged.revision == draft.revision
+    assert unchanged.last_edited_by == liaison
+    assert reviewer not in unchanged.editors.all()
+    submitted = submit_version(version=unchanged, actor=liaison)
+    assert publish_version(version=submitted, reviewer=reviewer).status == (
+        Status.PUBLISHED
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sms_text": "We fixed it."},
+        {"change_note": "Shorter."},
+        {"translations": {"es": ("Arreglamos la calefacción.", "")}},
+        {"translations": {"es": ("", "")}},
+    ],
+)
+def test_any_change_is_a_save(description, liaison, other_liaison, change):
+    draft = start_draft(description=description, author=liaison)
+    texts = {
+        "text": draft.text,
+        "sms_text": draft.sms_text,
+        "change_note": draft.change_note,
+        "translations": {
+            t.language: (t.text, t.sms_text) for t in draft.translations.all()
+        },
+    }
+
+    saved = save_draft(
+        version=draft,
+        editor=other_liaison,
+        expected_revision=draft.revision,
+        **(texts | change),
+    )
+
+    assert saved.revision == draft.revision + 1
+    assert other_liaison in saved.editors.all()
+
+
 def test_a_save_from_a_stale_form_is_refused_and_changes_nothing(
     description, liaison, other_liaison
 ):

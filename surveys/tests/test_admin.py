@@ -28,7 +28,11 @@ from surveys.models import (
 )
 from surveys.publication.redaction import redact_comment
 from surveys.responses import record_response
-from surveys.versioning import start_survey_draft, submit_survey_version
+from surveys.versioning import (
+    has_worked_on,
+    start_survey_draft,
+    submit_survey_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +172,21 @@ def test_saving_the_version_page_keeps_the_questions_conditions(
     assert reasons.show_when_question.key == "satisfaction"
     assert reasons.show_when_values == ["disagree", "strongly_disagree"]
     assert draft.questions.get(key="comment").max_length == 1000
+
+
+def test_saving_the_version_page_unchanged_records_nothing(
+    client, log_in, draft, city_admin, second_city_admin
+):
+    log_in(second_city_admin)
+    response = client.get(url("change", draft))
+    revision = draft.revision
+
+    client.post(url("change", draft), form_data(response))
+
+    draft.refresh_from_db()
+    assert draft.revision == revision
+    assert not draft.transitions.filter(actor=second_city_admin).exists()
+    assert not has_worked_on(draft, second_city_admin)
 
 
 def test_a_question_is_added_on_the_version_page(client, log_in, draft, city_admin):
