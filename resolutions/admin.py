@@ -17,6 +17,7 @@ from resolutions import plain_language, services
 from resolutions.diff import word_diff
 from resolutions.forms import (
     TRANSLATED_LANGUAGES,
+    DescriptionForm,
     DraftForm,
     GroupLegacyTextsForm,
     ReturnForm,
@@ -69,6 +70,7 @@ class ResolutionDescriptionAdmin(AgencyScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["agency", "outcome", "is_example"]
     search_fields = ["title", "legacy_texts__text"]
     list_select_related = ["agency"]
+    form = DescriptionForm
     fields = ["agency", "title", "outcome", "complaint_types", "is_example"]
     autocomplete_fields = ["complaint_types"]
     readonly_fields = ["is_example"]

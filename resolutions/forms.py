@@ -8,6 +8,34 @@ TRANSLATED_LANGUAGES = [
 ]
 
 
+class DescriptionForm(forms.ModelForm):
+    """A description's own fields; its complaint types are its agency's only."""
+
+    class Meta:
+        model = ResolutionDescription
+        fields = ["agency", "title", "outcome", "complaint_types"]
+
+    def clean_complaint_types(self):
+        complaint_types = self.cleaned_data["complaint_types"]
+        agency = (
+            self.instance.agency
+            if self.instance.pk
+            else self.cleaned_data.get("agency")
+        )
+        if agency is None:
+            return complaint_types
+        foreign = [c for c in complaint_types if c.agency_id != agency.pk]
+        if foreign:
+            raise forms.ValidationError(
+                "A description covers its own agency's complaint types only; "
+                "%(names)s belong to another agency.",
+                params={
+                    "names": ", ".join(f"{c.name} ({c.agency_id})" for c in foreign)
+                },
+            )
+        return complaint_types
+
+
 class DraftForm(forms.Form):
     """The editor of a working version: English texts and every translation."""
 
