@@ -237,6 +237,11 @@ SPECTACULAR_SETTINGS = {
 # with it. Links always use the site's own domain, never a link shortener.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Who Open311 clients should ask about the API, as its discovery document says.
+OPEN311_CONTACT = env_str(
+    "OPEN311_CONTACT", "Call 311, or write through https://portal.311.nyc.gov."
+)
+
 # Email goes through django-anymail in production: set EMAIL_BACKEND to a provider's
 # backend (e.g. anymail.backends.postmark.EmailBackend) and ANYMAIL_* to its keys.
 EMAIL_BACKEND = env_str(

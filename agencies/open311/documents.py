@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from xml.etree import ElementTree
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -161,6 +162,50 @@ def street_without_house_number(street: str) -> str:
     if _NUMBERED_STREET.match(street):
         return street
     return _HOUSE_NUMBER.sub("", street)
+
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this API last changed in a way its clients would notice.
+API_CHANGESET = "2026-12-04T00:00:00Z"
+FORMATS = ["application/json", "text/xml"]
+
+
+def discovery_document(url: str) -> dict:
+    """The spec's service discovery: where the API is and how to reach it."""
+    return {
+        "changeset": API_CHANGESET,
+        "contact": settings.OPEN311_CONTACT,
+        "key_service": "No key is needed: this API is public and read-only.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": API_CHANGESET,
+                "type": "production",
+                "formats": FORMATS,
+            }
+        ],
+    }
+
+
+def discovery_xml_response(document: dict) -> HttpResponse:
+    """`<discovery>` with `<endpoints><endpoint>...<formats><format>`, as the spec
+    lays it out."""
+    tree = ElementTree.Element("discovery")
+    for name in ("changeset", "contact", "key_service"):
+        ElementTree.SubElement(tree, name).text = _xml_text(document[name])
+    endpoints = ElementTree.SubElement(tree, "endpoints")
+    for endpoint in document["endpoints"]:
+        element = ElementTree.SubElement(endpoints, "endpoint")
+        for name, value in endpoint.items():
+            if name == "formats":
+                formats = ElementTree.SubElement(element, "formats")
+                for format in value:
+                    ElementTree.SubElement(formats, "format").text = format
+            else:
+                ElementTree.SubElement(element, name).text = _xml_text(value)
+    body = _XML_DECLARATION + ElementTree.tostring(tree, encoding="unicode")
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
 def json_response(documents, *, status: int = 200) -> HttpResponse:

@@ -32,6 +32,7 @@ register_converter(RequestIdConverter, "open311_id")
 app_name = "open311"
 
 urlpatterns = [
+    path("discovery.<open311_format:format>", views.discovery, name="discovery"),
     path("services.<open311_format:format>", views.services, name="services"),
     path(
         "requests.<open311_format:format>",

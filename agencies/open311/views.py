@@ -5,11 +5,15 @@ personal (see agencies.open311.documents). Creating requests (POST) is not offer
 residents report through 311 itself.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from agencies.models import ComplaintType, ServiceRequest
 from agencies.open311.documents import (
+    discovery_document,
+    discovery_xml_response,
     error_response,
     json_response,
     request_documents,
@@ -37,6 +41,18 @@ def _requests_response(format: str, documents: list[dict]) -> HttpResponse:
     if format == "xml":
         return _answer(xml_response("service_requests", "request", documents))
     return _answer(json_response(documents))
+
+
+@require_safe
+def discovery(request: HttpRequest, format: str) -> HttpResponse:
+    url = (
+        settings.SITE_URL
+        + reverse("open311:discovery", args=["json"]).rsplit("/", 1)[0]
+    )
+    document = discovery_document(url)
+    if format == "xml":
+        return _answer(discovery_xml_response(document))
+    return _answer(json_response(document))
 
 
 @require_safe

@@ -185,7 +185,7 @@ def test_a_request_id_that_is_not_a_number_gets_the_spec_error(
         ("requests.csv", "json"),
         ("requests.JSON", "json"),
         ("requests/56920037", "json"),
-        ("discovery.json", "json"),
+        ("discovery.csv", "json"),
         ("services/heat.xml", "xml"),
     ],
 )
