@@ -239,11 +239,11 @@ def _check_placeholders(text: str, field: FieldName) -> list[Finding]:
 
 # --- Markup ----------------------------------------------------------------------
 
-# An HTML tag or comment: "<b>", "</a>", "<img src=x>", "<!-- -->". A "<" before a
-# space or a digit ("< 5 days", "<3") is ordinary text.
-_TAG = re.compile(
-    r"<(?:[A-Za-z][\w-]*(?:\s[^<>]*)?|/[A-Za-z][\w-]*\s*|!--.*?--)>", re.S
-)
+# The start of an HTML tag, closing tag, comment or declaration: "<b", "</a",
+# "<img/src=x", "<!--", "<?xml". Browsers read a tag from there whatever follows,
+# so nothing after it is required. A "<" before a space, a digit or a symbol
+# ("< 5 days", "<3", "<=", "<-") is ordinary text.
+_TAG = re.compile(r"<[A-Za-z/!?](?:[^<>]{0,38}>|[^<>\s]{0,38})")
 
 
 def find_markup(text: str) -> str:
