@@ -137,9 +137,10 @@ def save_draft(
     """Save an edit of a draft, refusing it if someone saved since the form opened.
 
     `translations` maps a language code to (text, SMS text); an empty text removes
-    that translation. A returned version becomes a draft again. A save of a draft
-    that changes nothing records nothing: the editor does not become one of its
-    authors (who may not approve it), and others' open forms stay current.
+    that translation. A returned version becomes a draft again when edited. A
+    save that changes nothing records nothing: the editor does not become one of
+    its authors (who may not approve it), a returned version stays returned, and
+    others' open forms stay current.
     """
     _require(editor, "resolutions.change_descriptionversion", version.description)
     current = _locked(version)
@@ -155,7 +156,7 @@ def save_draft(
             "no longer be edited."
         )
 
-    if current.status == Status.DRAFT and not _changes(
+    if not _changes(
         current,
         text=text,
         sms_text=sms_text,

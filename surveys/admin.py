@@ -290,7 +290,7 @@ class VersionEditMixin:
         )
         # A save that changes nothing records nothing: the editor does not join
         # the authors barred from approving, nor make others' open forms stale.
-        if not (change and unchanged and version.status == SurveyVersion.Status.DRAFT):
+        if not (change and unchanged):
             versioning.record_survey_edit(
                 version=version,
                 editor=request.user,

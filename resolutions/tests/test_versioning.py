@@ -238,6 +238,42 @@ def test_a_save_that_changes_nothing_records_nothing(description, liaison, revie
     )
 
 
+def test_a_returned_version_saved_unchanged_stays_returned(
+    description, liaison, reviewer
+):
+    submitted = submit_plain_draft(description, liaison)
+    returned = return_version(version=submitted, reviewer=reviewer, comment="Shorter.")
+    translations = {
+        t.language: (t.text, t.sms_text) for t in returned.translations.all()
+    }
+
+    unchanged = save_draft(
+        version=returned,
+        editor=reviewer,
+        expected_revision=returned.revision,
+        text=returned.text,
+        sms_text=returned.sms_text,
+        change_note=returned.change_note,
+        translations=translations,
+    )
+
+    unchanged.refresh_from_db()
+    assert unchanged.status == Status.RETURNED
+    assert unchanged.revision == returned.revision
+    assert reviewer not in unchanged.editors.all()
+    edited = save_draft(
+        version=unchanged,
+        editor=liaison,
+        expected_revision=unchanged.revision,
+        text=PLAIN_TEXT,
+        sms_text="We fixed the heat. If it goes out again, call 311.",
+    )
+    submitted = submit_version(version=edited, actor=liaison)
+    assert publish_version(version=submitted, reviewer=reviewer).status == (
+        Status.PUBLISHED
+    )
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -562,12 +598,14 @@ def test_each_step_writes_exactly_one_transition(description, liaison, reviewer)
         editor=liaison,
         expected_revision=returned.revision,
         text=PLAIN_TEXT,
+        sms_text=PLAIN_SMS,
     )
     edited = save_draft(
         version=edited,
         editor=liaison,
         expected_revision=edited.revision,
         text=PLAIN_TEXT,
+        sms_text="We fixed the heat. Call 311 if it goes out again.",
     )
     resubmitted = submit_version(version=edited, actor=liaison)
 

@@ -30,6 +30,7 @@ from surveys.publication.redaction import redact_comment
 from surveys.responses import record_response
 from surveys.versioning import (
     has_worked_on,
+    return_survey_version,
     start_survey_draft,
     submit_survey_version,
 )
@@ -187,6 +188,23 @@ def test_saving_the_version_page_unchanged_records_nothing(
     assert draft.revision == revision
     assert not draft.transitions.filter(actor=second_city_admin).exists()
     assert not has_worked_on(draft, second_city_admin)
+
+
+def test_a_returned_version_saved_unchanged_leaves_its_reviewer_free_to_publish(
+    client, log_in, draft, city_admin, second_city_admin
+):
+    submitted = submit_survey_version(version=draft, actor=city_admin)
+    returned = return_survey_version(
+        version=submitted, reviewer=second_city_admin, comment="Shorter."
+    )
+    log_in(second_city_admin)
+    response = client.get(url("change", returned))
+
+    client.post(url("change", returned), form_data(response))
+
+    returned.refresh_from_db()
+    assert returned.status == SurveyVersion.Status.RETURNED
+    assert not has_worked_on(returned, second_city_admin)
 
 
 def test_a_question_is_added_on_the_version_page(client, log_in, draft, city_admin):
