@@ -92,7 +92,7 @@ def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     etag = f'"{item["sha256"]}"'
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
-        return not_modified
+        return _cached(not_modified, etag)
     path = Path(settings.OPEN_DATA_DIR) / item["path"]
     if not path.is_file():
         raise Http404("File missing.")
@@ -102,8 +102,13 @@ def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         as_attachment=kind.endswith(".csv"),
         filename=item["name"],
     )
+    return _cached(response, etag)
+
+
+def _cached(response: HttpResponse, etag: str) -> HttpResponse:
     # Published files never change, but a release may be withdrawn: caches keep
-    # a file for five minutes, then ask again, and an unchanged one costs a 304.
+    # a file for five minutes, then ask again, and an unchanged one costs a 304,
+    # which carries the same headers as the file.
     response["Cache-Control"] = "public, max-age=300"
     response["ETag"] = etag
     return response

@@ -703,6 +703,8 @@ def test_caches_keep_a_file_minutes_not_days_and_revalidate_cheaply(client):
     assert first["Cache-Control"] == "public, max-age=300"
     assert first["ETag"] == f'"{release.files["rows_csv"]["sha256"]}"'
     assert again.status_code == 304 and not again.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "public, max-age=300"
 
 
 @pytest.mark.parametrize(
