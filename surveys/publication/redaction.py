@@ -227,6 +227,38 @@ def redact_comment(text: str) -> str:
     return _CJK_ADDRESS.sub(ADDRESS, text)
 
 
+# A phone number as people write one in a note: ten digits, grouped 3-3-4 or not,
+# with the US country code or not. Narrower than a comment's redaction, which also
+# takes seven-digit and long runs of digits: staff notes carry ticket and case
+# numbers ("INC0104512", "FOIL 2026-000123") that are nobody's phone.
+_NOTE_PHONE = re.compile(
+    r"(?<![\w-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"
+)
+_NOTE_DETAILS = [
+    ("an email address", (_EMAIL, _SPELLED_EMAIL)),
+    ("a phone number", (_NOTE_PHONE,)),
+    ("a social security or card number", (_SSN, _CARD_NUMBER)),
+    (
+        "a street address",
+        (_STREET_ADDRESS, _NAMED_AVENUE, _NUMBERED_STREET, _PO_BOX),
+    ),
+]
+
+
+def details_in_note(text: str) -> list[str]:
+    """The kinds of personal detail in a note staff write for the public, such as
+    a correction's note or a withdrawal's reason: emails, phone numbers, social
+    security and card numbers, street addresses. Apartment and ZIP patterns are
+    left out here: "#57" or "room 4 results" in a note are not where anyone lives.
+    """
+    text = text.translate(_PLAIN_FORMS)
+    return [
+        kind
+        for kind, patterns in _NOTE_DETAILS
+        if any(pattern.search(text) for pattern in patterns)
+    ]
+
+
 def _remove_phone_numbers(text: str) -> str:
     matches = list(
         phonenumbers.PhoneNumberMatcher(

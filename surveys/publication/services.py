@@ -17,7 +17,7 @@ from surveys.models import Release
 from surveys.publication import dictionary
 from surveys.publication.comments import queue_missing_reviews
 from surveys.publication.generalisation import generalise
-from surveys.publication.redaction import redact_comment
+from surveys.publication.redaction import details_in_note
 from surveys.publication.rows import (
     answer_columns,
     funnel_sql,
@@ -153,12 +153,13 @@ def withdraw_release(
 
 def _check_publishable_note(note: str) -> None:
     """A correction's note and a withdrawal's reason are published as written:
-    refuse one with anything the comment redaction would remove."""
-    if redact_comment(note) != note:
+    refuse one that holds a personal detail."""
+    found = details_in_note(note)
+    if found:
         raise PublicationError(
-            "The note is published as written: leave out email addresses, phone "
-            "numbers, street addresses, apartments and other personal details "
-            f"(it reads: {redact_comment(note)!r})."
+            f"The note is published as written, and it holds {' and '.join(found)}: "
+            "leave out email addresses, phone numbers, street addresses and other "
+            "personal details."
         )
 
 

@@ -722,3 +722,25 @@ def test_a_published_note_with_personal_details_is_refused(note):
         publish_month(month=MONTH, correction_note=note)
 
     assert Release.objects.get().withdrawn_at is None
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "See GitHub issue #57; comment #3 named a resident.",
+        "Per ServiceNow INC0104512 and CHG0034567.",
+        "The count of 1234567 sent messages was wrong.",
+        "FOIL request 2026-000123 found room 4 results mis-tagged.",
+        "Late answers for ZIP 11201.",
+    ],
+)
+def test_an_ordinary_note_with_numbers_is_published(note):
+    for i in range(K):
+        answer(day=1 + i)
+    publish_month(month=MONTH)
+
+    correction, created = publish_month(month=MONTH, correction_note=note)
+    withdrawn, _ = withdraw_release(correction, reason=note)
+
+    assert created and correction.note == note
+    assert withdrawn.withdrawal_reason == note
