@@ -150,14 +150,43 @@ _APARTMENT_AFTER_IN = re.compile(
 
 # The site's other languages. Residents write addresses in their own words too:
 # "12 rue Main", "calle Main 12", "ulicy Głównej 12 m. 4", "ул. Ленина 5",
-# "主街123号4B室", "세종대로 110". As in English, a number must sit beside the word.
+# "Брайтон авеню 3100", "250 চার্চ অ্যাভিনিউ", "主街123号4B室", "세종대로 110". As in
+# English, a number must sit beside the word.
+
+# Vowel signs and other combining marks, which \w leaves out: "৪বি" is one token.
+_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0981-\u0983\u09bc-\u09cd\u09d7"
+_TOKEN_CHAR = rf"[\w{_MARKS}]"
+# A number that counts something is no address: "Дом 2 недели", "calle 3 semanas",
+# "الشارع ... 3 أسابيع", "3일".
+_NOT_A_COUNT = (
+    r"(?!\s*(?:days?|weeks?|hours?|minutes?|months?|years?|times|calls|people|"
+    r"d[ií]as?|semanas?|horas?|meses|mes|años?|veces|"
+    r"jours?|semaines?|heures?|mois|ans?|fois|"
+    r"jou|semèn|èdtan|mwa|fwa|lane|"
+    r"dni|dzie[ńn]|tygodni\w*|godzin\w*|miesi\w*|lat|razy?|"
+    r"недел\w*|дн\w*|день|час\w*|месяц\w*|минут\w*|раз\w*|лет|год\w*|"
+    r"أسابيع|أسبوع|أيام|يوم|ساعات|ساعة|أشهر|شهر|مرات|"
+    r"ہفت\w*|دن|گھنٹ\w*|مہین\w*|بار|"
+    r"সপ্তাহ|দিন|ঘণ্টা|মাস|বার|"
+    r"일|주|시간|개월|번|天|周|週|小时|小時|个月|個月|次)(?!\w))"
+)
+_HOUSE_NUMBER_ELSEWHERE = (
+    rf"\d{{1,5}}(?:-\d{{1,4}})?[a-z]?(?![\w{_MARKS}-]){_NOT_A_COUNT}"
+)
 _STREET_WORD_ELSEWHERE = (
     r"(?:calle|avenida|bulevar|carretera|camino|"  # Spanish
-    r"rue|boulevard|chemin|all[ée]e|impasse|"  # French
-    r"ri|lari|wout|"  # Haitian Creole
+    r"rue|avenue|boulevard|chemin|all[ée]e|impasse|"  # French
+    r"ri|lari|avni|boulva|wout|"  # Haitian Creole
     r"ulic[aąyę]|aleja|alei|plac|placu|osiedle|"  # Polish
     r"улиц[аеуы]|проспект[аеу]?|переул(?:ок|ке)|шоссе|"  # Russian
     r"(?:av|bd|ul|al|os|ул|пр|пер)\.)"
+)
+# English street words written in another script, after the name as in English.
+_TRANSLITERATED_STREET_WORD = (
+    r"(?:авеню|стрит|бульвар[аеу]?|роуд|плейс|драйв|парквей|"
+    r"ایونیو|اوینیو|سٹریٹ|اسٹریٹ|روڈ|بلیوارڈ|أفينيو|افينيو|ستريت|بوليفارد|"
+    r"অ্যাভিনিউ|অ্যাভেনিউ|এভিনিউ|স্ট্রিট|রোড|বুলেভার্ড|প্লেস|"
+    r"애비뉴|에비뉴|애버뉴|스트리트|블러바드|블루바드|로드|플레이스|파크웨이)"
 )
 # A name's words start with a capital in these languages ("Główna", "Ленина");
 # the little words of French and Spanish names need not.
@@ -165,39 +194,62 @@ _NAME_WORD = (
     r"(?:(?:de|del|de la|la|las|los|le|les|du|des|y)\s+"
     r"|(?-i:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻА-ЯЁ])[\w'’.-]*\s*)"
 )
-_NUMBER_MARK = r"(?:n[º°o]\.?\s*|nr\.?\s*|№\s*|д\.\s*|дом\s+)?"
+_NUMBER_MARK = r"(?:n[º°o]\.?\s*|nr\.?\s*|№\s*|#\s*|d\.\s*|д\.\s*|дом\s+|n[úu]mero\s+|n[úu]m\.?\s*)?"
 _ADDRESS_NUMBER_FIRST = re.compile(
-    rf"(?<![\w-]){_HOUSE_NUMBER},?\s+{_STREET_WORD_ELSEWHERE}(?!\w)"
+    rf"(?<![\w-])\d{{1,5}}(?:-\d{{1,4}})?[a-z]?,?\s+{_STREET_WORD_ELSEWHERE}(?!\w)"
     rf"(?:\s*{_NAME_WORD}){{0,4}}",
     re.IGNORECASE,
 )
 _ADDRESS_NAME_FIRST = re.compile(
     rf"(?<!\w){_STREET_WORD_ELSEWHERE}(?!\w)\s*{_NAME_WORD}{{1,4}},?\s*"
-    rf"{_NUMBER_MARK}{_HOUSE_NUMBER}(?![\w-])",
+    rf"{_NUMBER_MARK}{_HOUSE_NUMBER_ELSEWHERE}",
     re.IGNORECASE,
 )
-# Scripts without capitals: the street word, at most three words, the number.
-_ADDRESS_UNCASED = re.compile(
-    r"(?<!\w)(?:شارع|الشارع|سٹریٹ|روڈ|گلی|রোড|স্ট্রিট|সড়ক|এভিনিউ)"
-    r"(?:\s+\S+){0,3}?\s+\d{1,5}(?:-\d{1,4})?(?!\d)"
+# "calle 116 número 245": a numbered street, then the house number after a mark.
+_NUMBERED_STREET_ELSEWHERE = re.compile(
+    rf"(?<!\w){_STREET_WORD_ELSEWHERE}(?!\w)\s*\d{{1,3}}\w{{0,2}},?\s*"
+    r"(?:n[º°o]\.?|nr\.?|№|#|n[úu]mero|n[úu]m\.?)\s*\d{1,5}(?:-\d{1,4})?",
+    re.IGNORECASE,
 )
-# "4 piso", no; "piso 4", "appartement 3", "m. 4", "кв. 12", "شقة 5": yes.
+# The street word straight before the number, the name before it: "Брайтон авеню
+# 3100", "노던 블러바드 150-20", "Kingston Ave 1520", "Avenue Lenox n° 45".
+_NUMBER_AFTER_STREET_WORD = re.compile(
+    rf"(?<!\w)(?:{_TRANSLITERATED_STREET_WORD}|{_SUFFIXES})\.?,?\s*"
+    rf"{_NUMBER_MARK}{_HOUSE_NUMBER_ELSEWHERE}",
+    re.IGNORECASE,
+)
+# The number first: "250 চার্চ অ্যাভিনিউ", "1520 Coney Island авеню".
+_NUMBER_BEFORE_STREET_WORD = re.compile(
+    rf"(?<![\w-])\d{{1,5}}(?:-\d{{1,4}})?\s+(?:{_TOKEN_CHAR}+\s+){{0,3}}?"
+    rf"{_TRANSLITERATED_STREET_WORD}(?!{_TOKEN_CHAR})",
+    re.IGNORECASE,
+)
+# Arabic, Urdu and Bengali street words before the name: "شارع مين 123".
+_ADDRESS_UNCASED = re.compile(
+    r"(?<!\w)(?:شارع|سٹریٹ|روڈ|گلی|রোড|স্ট্রিট|সড়ক|এভিনিউ)"
+    rf"(?:\s+{_TOKEN_CHAR}+){{0,2}}?\s+{_NUMBER_MARK}{_HOUSE_NUMBER_ELSEWHERE}"
+)
+# "4 piso", no; "piso 4", "apto. 3B", "appartement 3", "m. 4", "кв. 12", "شقة 5":
+# yes.
 _APARTMENT_ELSEWHERE = re.compile(
-    r"(?<!\w)(?:apartamento|apto|departamento|depto|piso|puerta|"
+    r"(?:(?<!\w)(?:apartamento|apto|departamento|depto|piso|puerta|"
     r"appartement|appart|appt|[ée]tage|b[âa]timent|porte|apatman|etaj|"
     r"mieszkani[aeu]|lokal[u]?|pi[ęe]tr[oze]+|klatka|"
     r"квартир[аеуы]|этаж[еу]?|подъезд|корпус|дом|"
     r"شقة|الشقة|شقتي|طابق|الطابق|فلیٹ|اپارٹمنٹ|منزل|ফ্ল্যাট|অ্যাপার্টমেন্ট|"
-    r"(?:m|app|lok|кв|корп|д)\.)"
+    r"app|lok|кв|корп)\.?"
+    # A one-letter abbreviation needs its dot: "m. 4", "д. 5", but not "20 m 4"
+    # nor "5 p.m. 3".
+    r"|(?<![\w.])(?:m|д)\.)"
     r"\s*(?:n[º°o]\.?\s*|nr\.?\s*|№\s*)?#?\s*"
-    r"(?:\d[\w-]{0,5}|(?-i:[A-ZА-Я])\d{0,3})(?!\w)",
+    rf"(?:\d{_TOKEN_CHAR}{{0,5}}|(?-i:[A-ZА-Я])\d{{0,3}})(?![\w{_MARKS}-]){_NOT_A_COUNT}",
     re.IGNORECASE,
 )
 # Chinese and Korean put the word after the number: 123号, 4B室, 1203호, 101동.
-# Not a date's day (5月3号) nor a subway line (7号线, 7호선).
+# Not a date's day (5月3号), a subway line (7号线, 7호선) nor a count of floors.
 _CJK_ADDRESS = re.compile(
     r"(?<![\d月])\d{1,5}(?:-\d{1,4})?[A-Za-z]?\s*"
-    r"(?:(?:号|號|호)(?![线線车車선])|室|楼|樓|层|層|单元|單元|栋|棟|층|동|번지)"
+    r"(?:(?:号|號|호)(?![线線车車선])|室|楼|樓|单元|單元|栋|棟|동|번지)"
 )
 # Korean road names end in 로 or 길 and take the number after them.
 _KOREAN_ROAD = re.compile(r"[가-힣]+(?:로|길)\s*\d{1,5}(?:-\d{1,4})?(?!\d)")
@@ -219,8 +271,11 @@ def redact_comment(text: str) -> str:
     text = _PO_BOX.sub(ADDRESS, text)
     text = _APARTMENT.sub(APARTMENT, text)
     text = _APARTMENT_AFTER_IN.sub(lambda match: match[1] + APARTMENT, text)
+    text = _NUMBERED_STREET_ELSEWHERE.sub(ADDRESS, text)
     text = _ADDRESS_NUMBER_FIRST.sub(ADDRESS, text)
     text = _ADDRESS_NAME_FIRST.sub(ADDRESS, text)
+    text = _NUMBER_BEFORE_STREET_WORD.sub(ADDRESS, text)
+    text = _NUMBER_AFTER_STREET_WORD.sub(ADDRESS, text)
     text = _ADDRESS_UNCASED.sub(ADDRESS, text)
     text = _APARTMENT_ELSEWHERE.sub(APARTMENT, text)
     text = _KOREAN_ROAD.sub(ADDRESS, text)
