@@ -59,6 +59,10 @@ FORBIDDEN = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such request, or not a request number."
 )
+LENGTH_REQUIRED = OpenApiResponse(
+    ErrorSerializer,
+    description="The body was sent chunked, without a Content-Length.",
+)
 TOO_LARGE = OpenApiResponse(
     ErrorSerializer,
     description="The body is larger than the site accepts (2.5 MB by default).",

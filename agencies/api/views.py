@@ -43,6 +43,15 @@ class BodyTooLarge(APIException):
     default_code = "body_too_large"
 
 
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = (
+        "Send the body with a Content-Length header: a chunked body is not read, "
+        "so nothing was stored."
+    )
+    default_code = "length_required"
+
+
 class ServiceRequestView(APIView):
     """GET returns a request; PUT creates or replaces it, with an optional contact.
 
@@ -95,6 +104,7 @@ class ServiceRequestView(APIView):
             401: schema.UNAUTHORIZED,
             403: schema.FORBIDDEN,
             404: schema.NOT_A_NUMBER,
+            411: schema.LENGTH_REQUIRED,
             413: schema.TOO_LARGE,
         },
     )
@@ -126,6 +136,18 @@ class ServiceRequestView(APIView):
             body,
             status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK,
         )
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # Django reads a body only as far as its Content-Length: a chunked body
+        # without one would read as empty and be refused field by field.
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if (
+            request.method == "PUT"
+            and chunked
+            and not request.META.get("CONTENT_LENGTH")
+        ):
+            raise LengthRequired
 
     def handle_exception(self, exc: Exception) -> Response:
         # Django refuses an oversized body when it is read, with its HTML 400 page;

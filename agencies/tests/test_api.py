@@ -568,3 +568,18 @@ def test_a_body_larger_than_the_site_accepts_is_refused_in_json(api, settings):
     assert response.status_code == 413
     assert "larger than the site accepts" in response.json()["detail"]
     assert not ServiceRequest.objects.exists()
+
+
+def test_a_chunked_body_without_a_length_is_refused_in_json(api):
+    response = api.generic(
+        "PUT",
+        url(),
+        json.dumps(BODY),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]
+    assert not ServiceRequest.objects.exists()

@@ -58,6 +58,7 @@ def test_schema_describes_the_token_bodies_and_errors(client):
         "401",
         "403",
         "404",
+        "411",
         "413",
     }
     put_body = operations["put"]["requestBody"]["content"]["application/json"]
