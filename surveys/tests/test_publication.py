@@ -675,6 +675,20 @@ def test_a_correction_replaces_a_withdrawn_release_on_the_page(client):
     assert client.get("/open-data/2025-03-r2/results.csv").status_code == 200
 
 
+def test_publishing_a_withdrawn_month_again_says_to_correct_it(capsys):
+    for i in range(K):
+        answer(day=1 + i)
+    release, _ = publish_month(month=MONTH)
+    withdraw_release(release, reason="A comment named a resident.")
+
+    call_command("publish_open_data", "--month", "2025-03")
+
+    out = capsys.readouterr().out
+    assert "2025-03-r1 was withdrawn (A comment named a resident.)" in out
+    assert "--correction" in out
+    assert Release.objects.count() == 1
+
+
 def test_a_withdrawal_needs_a_reason_and_happens_once():
     for i in range(K):
         answer(day=1 + i)

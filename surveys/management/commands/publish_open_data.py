@@ -55,6 +55,12 @@ class Command(BaseCommand):
             )
         except PublicationError as error:
             raise CommandError(str(error)) from None
+        if not created and release.is_withdrawn:
+            self.stdout.write(
+                f"{release.slug} was withdrawn ({release.withdrawal_reason}); nothing "
+                "changed. Publish its replacement with --correction NOTE."
+            )
+            return
         if not created:
             self.stdout.write(
                 f"{release.slug} was already published; nothing changed "
