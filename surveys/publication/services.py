@@ -172,8 +172,8 @@ def _delete_files(release: Release) -> list[str]:
         folders.add(path.parent)
         try:
             path.unlink(missing_ok=True)
-        except OSError as error:
-            logger.error("could not delete %s: %s", path, error)
+        except OSError:
+            logger.exception("release %s: could not delete %s", release.pk, path)
             left.append(str(path))
     for folder in folders:
         if folder != root and folder.is_dir() and not any(folder.iterdir()):
