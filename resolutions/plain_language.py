@@ -720,6 +720,34 @@ _PLAIN_REPLACEMENTS = {
     "\u200b": "",
     "\ufeff": "",
 }
+# Latin letters whose plain form NFD does not give.
+_LATIN_BASES = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "œ": "oe", "Œ": "OE"}
+
+
+def gsm7_fallback(text: str) -> str | None:
+    """`text` in GSM-7, as carriers' "smart encoding" writes it, or None.
+
+    Typography becomes its plain form (as the editor is told) and a Latin letter
+    with an accent GSM-7 lacks becomes its plain letter ("más" → "mas", "łóżko" →
+    "lozko"); letters GSM-7 has (é, ñ, ü) stay. A text with any other character
+    outside GSM-7 (Cyrillic, Chinese, Arabic, an emoji) has no such form: None.
+    """
+    plain = []
+    for char in text:
+        if char in _GSM7_COST:
+            plain.append(char)
+        elif char in _PLAIN_REPLACEMENTS:
+            plain.append(_PLAIN_REPLACEMENTS[char])
+        elif char in _LATIN_BASES:
+            plain.append(_LATIN_BASES[char])
+        else:
+            base = unicodedata.normalize("NFD", char)[0]
+            if base == char or base not in _GSM7_COST or not base.isascii():
+                return None
+            plain.append(base)
+    return "".join(plain)
+
+
 _CHARACTER_NAMES = {
     "‘": gettext_lazy("curly quote"),
     "’": gettext_lazy("curly apostrophe"),

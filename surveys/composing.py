@@ -18,7 +18,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from resolutions.models import DescriptionVersion, ResolutionNotice
-from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
+from resolutions.plain_language import (
+    MAX_SMS_SEGMENTS,
+    gsm7_fallback,
+    sms_segments,
+)
 from resolutions.rendering import ResidentText, resident_text
 from surveys.forms import CACHE_SECONDS
 from surveys.links import survey_url, unsubscribe_url
@@ -313,7 +317,10 @@ def compose_sms(
 
     The full text has the agency's short explanation; when that does not fit in
     two segments it is left out (the survey page shows it), then the wording gets
-    shorter, and last the English wording is used, which always fits.
+    shorter, and last the English wording is used, which always fits. Before each
+    step down, a text that fits only without its accents is sent without them
+    (GSM-7 carries 153 characters a segment, UCS-2 67): "más" as "mas" beats
+    leaving out what the agency did.
     """
     invitation = message.invitation
     for language in dict.fromkeys([invitation.language, "en"]):
@@ -332,7 +339,11 @@ def compose_sms(
                     (header, question, stop),
                 ):
                     text = " ".join(part for part in parts if part)
-                    if sms_segments(text).segments <= MAX_SMS_SEGMENTS:
-                        return text
+                    for candidate in (text, gsm7_fallback(text)):
+                        if (
+                            candidate is not None
+                            and sms_segments(candidate).segments <= MAX_SMS_SEGMENTS
+                        ):
+                            return candidate
     # Only an absurdly long SITE_URL gets here; a third segment beats no survey.
     return text

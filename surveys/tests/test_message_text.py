@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from agencies.closures import handle_closures
 from agencies.models import ServiceRequest
 from resolutions.models import DescriptionTranslation, DescriptionVersion
-from resolutions.plain_language import MAX_SMS_SEGMENTS, sms_segments
+from resolutions.plain_language import MAX_SMS_SEGMENTS, gsm7_fallback, sms_segments
 from surveys.composing import compose_email, compose_sms
 from surveys.models import Invitation, Message
 from surveys.tests.conftest import make_contact, make_request
@@ -37,8 +37,14 @@ PHRASES = {
 
 
 def longest_two_segment_text(phrase: str) -> str:
+    """The phrase repeated to two segments as a text would send it: without
+    accents when that is how it fits more (see compose_sms)."""
+
+    def segments(text: str) -> int:
+        return sms_segments(gsm7_fallback(text) or text).segments
+
     text = ""
-    while sms_segments(text + phrase[0]).segments <= MAX_SMS_SEGMENTS:
+    while segments(text + phrase[len(text) % len(phrase)]) <= MAX_SMS_SEGMENTS:
         text += phrase[len(text) % len(phrase)]
     return text
 
@@ -126,6 +132,40 @@ def test_a_text_is_in_the_resident_language_within_two_segments(
     assert str(long_description_request.pk) in text
     # A digit reply means nothing unless the text says which end is best.
     assert re.search(r"5\s?=", text), text
+
+
+@pytest.mark.parametrize(
+    ("language", "told", "sent"),
+    [
+        (
+            "es",
+            "Sanidad revisó su reporte y no encontró ninguna infracción en el lugar.",
+            "Sanidad reviso su reporte y no encontro ninguna infraccion en el lugar.",
+        ),
+        (
+            "pl",
+            "Służby sprawdziły zgłoszenie i nie stwierdziły naruszenia.",
+            "Sluzby sprawdzily zgloszenie i nie stwierdzily naruszenia.",
+        ),
+    ],
+)
+def test_an_explanation_that_fits_only_without_accents_is_sent_without_them(
+    settings, language, told, sent
+):
+    settings.SITE_URL = CITY_SITE_URL
+    settings.SURVEY_SMS_FIRST_HOUR, settings.SURVEY_SMS_LAST_HOUR = 0, 24
+    request = make_request()
+    version = DescriptionVersion.objects.get(description=request.resolution_description)
+    DescriptionTranslation.objects.update_or_create(
+        version=version, language=language, defaults={"text": told, "sms_text": told}
+    )
+    message = message_for(request, phone="+12125550100", language=language)
+
+    text = compose_sms(message)
+
+    assert sent in text
+    assert sms_segments(text).encoding == "GSM-7"
+    assert sms_segments(text).segments <= MAX_SMS_SEGMENTS
 
 
 def test_a_short_description_is_included_in_the_text(settings):
