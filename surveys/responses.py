@@ -106,7 +106,9 @@ def _save_answers(
         if question.kind == Question.Kind.TEXT:
             values, text = [], str(value)
         else:
-            values, text = ([value] if isinstance(value, str) else list(value)), ""
+            # A value ticked twice (a form posted with it twice) counts once.
+            values = [value] if isinstance(value, str) else list(dict.fromkeys(value))
+            text = ""
         rows.append(
             Answer(response=response, question=question, values=values, text=text)
         )

@@ -220,6 +220,22 @@ def test_conditional_question_is_recorded_when_its_condition_is_met(client, invi
     assert answer.values == ["not_fixed", "too_slow"]
 
 
+def test_a_choice_posted_twice_is_recorded_once(client, invitation):
+    client.post(
+        survey_url(invitation),
+        {
+            "satisfaction": "strongly_disagree",
+            "fixed": "no",
+            "dissatisfied_reasons": ["not_fixed", "too_slow", "not_fixed"],
+        },
+    )
+
+    answer = Answer.objects.get(
+        response__invitation=invitation, question__key="dissatisfied_reasons"
+    )
+    assert answer.values == ["not_fixed", "too_slow"]
+
+
 def test_conditional_question_names_its_condition(client, invitation):
     html = client.get(survey_url(invitation)).text
 
