@@ -8,6 +8,7 @@ their loaded form is kept in memory for a few minutes.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from string import ascii_lowercase
 
 from django import forms
 from django.utils import translation
@@ -52,7 +53,7 @@ class Option:
 @dataclass(frozen=True)
 class QuestionDefinition:
     key: str
-    number: int
+    number: str
     kind: str
     prompt: Text
     help_text: Text | None
@@ -123,7 +124,7 @@ def _translated(translations, language: str, field: str, english: str) -> Text |
 def _build(version: SurveyVersion, language: str) -> SurveyDefinition:
     version_translations = list(version.translations.all())
     questions = sorted(version.questions.all(), key=lambda q: q.position)
-    numbers = {q.pk: number for number, q in enumerate(questions, start=1)}
+    numbers = _question_numbers(questions)
     by_pk = {q.pk: q for q in questions}
 
     options_of: dict[int, tuple[Option, ...]] = {}
@@ -187,7 +188,31 @@ def _build(version: SurveyVersion, language: str) -> SurveyDefinition:
     )
 
 
-def _condition_text(*, number: int, options: tuple[Option, ...], values) -> str:
+def _question_numbers(questions: list) -> dict[int, str]:
+    """Numbers as residents see them: 1, 2, 3, with a question shown only for
+    some answers of the one before it numbered after it, 1a, 1b. Pages with
+    JavaScript hide such a question until it applies, and the numbers that stay
+    on screen must not skip."""
+    numbers: dict[int, str] = {}
+    counted = 0
+    parent_pk = None
+    letters = 0
+    for question in questions:
+        follows_parent = (
+            question.show_when_question_id is not None
+            and question.show_when_question_id == parent_pk
+        )
+        if follows_parent and letters < len(ascii_lowercase):
+            numbers[question.pk] = numbers[parent_pk] + ascii_lowercase[letters]
+            letters += 1
+            continue
+        counted += 1
+        numbers[question.pk] = str(counted)
+        parent_pk, letters = question.pk, 0
+    return numbers
+
+
+def _condition_text(*, number: str, options: tuple[Option, ...], values) -> str:
     """E.g. 'If you chose “Disagree” or “Strongly disagree” in question 1:'."""
     quoted = [
         pgettext("an answer quoted in a sentence", "“%(answer)s”")

@@ -236,6 +236,15 @@ def test_a_choice_posted_twice_is_recorded_once(client, invitation):
     assert answer.values == ["not_fixed", "too_slow"]
 
 
+def test_a_question_shown_for_some_answers_is_numbered_after_it_so_none_skip(
+    client, invitation
+):
+    html = client.get(survey_url(invitation)).text
+
+    numbers = re.findall(r'class="question__number">([^<]+)<', html)
+    assert numbers == ["1.", "1a.", "2.", "3.", "4.", "5."]
+
+
 def test_conditional_question_names_its_condition(client, invitation):
     html = client.get(survey_url(invitation)).text
 
