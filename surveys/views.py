@@ -428,9 +428,12 @@ def _unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def form_not_sent(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF failure: the form was not sent, said in words a resident can act on."""
+    """CSRF failure: the form was not sent, said in words a resident can act on,
+    in the survey's language on a survey or unsubscribe page."""
+    if not TOKEN_PATH.match(request.path):
+        return render(request, "surveys/form_not_sent.html", status=403)
+    token = request.path.split("/")[2]
+    _use_language(request, _find_invitation(token))
     response = render(request, "surveys/form_not_sent.html", status=403)
-    if TOKEN_PATH.match(request.path):
-        logger.warning("Survey form refused: %s", reason)
-        return _unlogged(response)
-    return response
+    logger.warning("Survey form refused: %s", reason)
+    return _unlogged(response)

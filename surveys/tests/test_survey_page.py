@@ -145,6 +145,17 @@ def test_post_without_csrf_token_records_nothing(invitation):
     assert not Response.objects.exists()
 
 
+def test_a_refused_form_is_explained_in_the_surveys_language(make_invitation):
+    invitation = make_invitation(language="ru")
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    response = browser.post(survey_url(invitation), SATISFIED)
+
+    assert response.status_code == 403
+    assert 'lang="ru"' in response.text
+    assert "Форма не отправлена" in response.text
+
+
 def test_post_with_the_page_csrf_token_records(invitation):
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(survey_url(invitation)).text
