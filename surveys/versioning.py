@@ -7,6 +7,7 @@ published version never changes: residents' responses point at it.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -269,31 +270,10 @@ def markup_problems(version: SurveyVersion) -> list[str]:
     Checked on submission, apart from survey_version_problems, so that the
     version pages need not read every translation for it.
     """
-    texts: list[tuple[str, str]] = [("Title", version.title)]
-    texts.append(("Introduction", version.introduction))
-    for translation in version.translations.all():
-        texts.append((f"Title ({translation.language})", translation.title))
-        texts.append(
-            (f"Introduction ({translation.language})", translation.introduction)
-        )
-    questions = version.questions.prefetch_related(
-        "translations", "choices__translations"
-    )
-    for question in questions:
-        name = f"Question {question.position} (“{question.key}”)"
-        texts += [(name, question.prompt), (f"{name}: help text", question.help_text)]
-        for translation in question.translations.all():
-            texts.append((f"{name} ({translation.language})", translation.prompt))
-            texts.append(
-                (f"{name}: help text ({translation.language})", translation.help_text)
-            )
-        for choice in question.choices.all():
-            label = f"{name}: choice “{choice.value}”"
-            texts.append((label, choice.label))
-            texts += [
-                (f"{label} ({translation.language})", translation.label)
-                for translation in choice.translations.all()
-            ]
+    texts = []
+    for label, english, translated in _version_texts(version):
+        texts.append((label, english))
+        texts += [(f"{label} ({code})", text) for code, text in translated.items()]
     return [
         f"{label}: “{tag[:40]}” is HTML. Residents see texts as written, so they "
         "would see the tag itself; write plain text."
@@ -375,19 +355,25 @@ def missing_translations(version: SurveyVersion) -> list[TranslationGap]:
     """
     names = dict(TRANSLATED_LANGUAGES)
     gaps: list[TranslationGap] = []
-
-    def check(label: str, english: str, translated: dict[str, str]) -> None:
+    for label, english, translated in _version_texts(version):
         if not english.strip():
-            return
+            continue
         missing = [
             names[code] for code in names if not translated.get(code, "").strip()
         ]
         if missing:
             gaps.append(TranslationGap(label, english, missing))
+    return gaps
 
+
+def _version_texts(
+    version: SurveyVersion,
+) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Each text residents read: its label for the editor, the English, and the
+    translations by language code."""
     version_translations = list(version.translations.all())
-    check("Title", version.title, {t.language: t.title for t in version_translations})
-    check(
+    yield "Title", version.title, {t.language: t.title for t in version_translations}
+    yield (
         "Introduction",
         version.introduction,
         {t.language: t.introduction for t in version_translations},
@@ -398,19 +384,18 @@ def missing_translations(version: SurveyVersion) -> list[TranslationGap]:
     for question in questions:
         name = f"Question {question.position} (“{question.key}”)"
         translations = list(question.translations.all())
-        check(name, question.prompt, {t.language: t.prompt for t in translations})
-        check(
+        yield name, question.prompt, {t.language: t.prompt for t in translations}
+        yield (
             f"{name}: help text",
             question.help_text,
             {t.language: t.help_text for t in translations},
         )
         for choice in question.choices.all():
-            check(
+            yield (
                 f"{name}: choice “{choice.value}”",
                 choice.label,
                 {t.language: t.label for t in choice.translations.all()},
             )
-    return gaps
 
 
 @transaction.atomic

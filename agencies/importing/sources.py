@@ -113,11 +113,7 @@ class Source:
         self.path = path
         self.size = path.stat().st_size
         self._raw = path.open("rb")
-        compressed = self._raw.read(2) == _GZIP_MAGIC
-        self._raw.seek(0)
-        stream: IO[bytes] = (
-            gzip.GzipFile(fileobj=self._raw) if compressed else self._raw
-        )
+        stream, compressed = _decompressed(self._raw)
         self._stream = io.BufferedReader(stream)  # type: ignore[arg-type]
         try:
             with _whole_file_errors(path):
@@ -328,6 +324,13 @@ def _whole_file_errors(path: Path) -> Iterator[None]:
         ) from error
 
 
+def _decompressed(raw: IO[bytes]) -> tuple[IO[bytes], bool]:
+    """The file's bytes, ungzipped when it starts as gzip does, and whether it did."""
+    compressed = raw.read(2) == _GZIP_MAGIC
+    raw.seek(0)
+    return (gzip.GzipFile(fileobj=raw) if compressed else raw), compressed
+
+
 def _first_undecodable(path: Path) -> str:
     """Where the first byte that is not UTF-8 is, as "line N, byte B".
 
@@ -336,9 +339,7 @@ def _first_undecodable(path: Path) -> str:
     byte is never part of a UTF-8 character, so splitting on it is safe.
     """
     with path.open("rb") as raw:
-        compressed = raw.read(2) == _GZIP_MAGIC
-        raw.seek(0)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw
+        stream, _ = _decompressed(raw)
         try:
             for number, line in enumerate(stream, start=1):
                 try:

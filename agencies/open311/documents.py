@@ -204,8 +204,7 @@ def discovery_xml_response(document: dict) -> HttpResponse:
                     ElementTree.SubElement(formats, "format").text = format
             else:
                 ElementTree.SubElement(element, name).text = _xml_text(value)
-    body = _XML_DECLARATION + ElementTree.tostring(tree, encoding="unicode")
-    return HttpResponse(body, content_type="text/xml; charset=utf-8")
+    return _xml_tree_response(tree)
 
 
 def json_response(documents, *, status: int = 200) -> HttpResponse:
@@ -223,6 +222,10 @@ def xml_response(root: str, item: str, documents, *, status: int = 200) -> HttpR
         element = ElementTree.SubElement(tree, item)
         for name, value in document.items():
             ElementTree.SubElement(element, name).text = _xml_text(value)
+    return _xml_tree_response(tree, status=status)
+
+
+def _xml_tree_response(tree: ElementTree.Element, *, status: int = 200) -> HttpResponse:
     body = _XML_DECLARATION + ElementTree.tostring(tree, encoding="unicode")
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 

@@ -120,6 +120,18 @@ def publish_month(
     return release, True
 
 
+def release_named(slug: str) -> Release | None:
+    """The release of a name such as 2026-03-r1 or 2026-03-demo-r1, if any."""
+    return next(
+        (
+            release
+            for release in Release.objects.select_related("corrects")
+            if release.slug == slug
+        ),
+        None,
+    )
+
+
 def withdraw_release(
     release: Release, *, reason: str, withdrawn_by=None
 ) -> tuple[Release, list[str]]:

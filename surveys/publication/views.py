@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from config.languages import activate_supported
 from surveys.models import Release
 from surveys.publication import dictionary
-from surveys.publication.services import DEMO_LABEL, FUNNEL_MEASURES
+from surveys.publication.services import DEMO_LABEL, FUNNEL_MEASURES, release_named
 from surveys.publication.suppression import TOTAL
 
 # The pages, like the files, are published in English only: half-translated
@@ -32,10 +32,10 @@ FILE_KINDS = {
 
 
 def _release(slug: str) -> Release:
-    for release in Release.objects.select_related("corrects"):
-        if release.slug == slug:
-            return release
-    raise Http404("No such release.")
+    release = release_named(slug)
+    if release is None:
+        raise Http404("No such release.")
+    return release
 
 
 @require_safe

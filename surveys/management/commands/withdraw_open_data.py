@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.models import Release
-from surveys.publication.services import PublicationError, withdraw_release
+from surveys.publication.services import (
+    PublicationError,
+    release_named,
+    withdraw_release,
+)
 
 
 class Command(BaseCommand):
@@ -22,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         slug = options["release"]
-        release = next((r for r in Release.objects.all() if r.slug == slug), None)
+        release = release_named(slug)
         if release is None:
             raise CommandError(f"No release {slug!r}; /open-data/ lists them.")
         try:
